@@ -1,0 +1,211 @@
+"""Writes to the region tree and the Kampung KB registry."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+
+from .models import (
+    Classification,
+    ClassificationLevel,
+    FormationTarget,
+    KampungKB,
+    LaunchEvent,
+    Region,
+    RegionLevel,
+)
+from .regions_source import SourceRegion, source_regions
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class RegionLoadResult:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    kept: list[str] = field(default_factory=list)  # obsolete, but records point at them
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated or self.deleted)
+
+
+def _region_row(src: SourceRegion) -> Region:
+    parts = src.code.split(".")
+    ancestors = [".".join(parts[:n]) for n in range(1, 4)]
+    return Region(
+        code=src.code,
+        name=src.name,
+        level=src.level,
+        kind=src.kind,
+        parent_id=".".join(parts[:-1]) or None,
+        province_id=ancestors[0],
+        kabkota_id=ancestors[1] if src.level >= RegionLevel.KABKOTA else None,
+        kecamatan_id=ancestors[2] if src.level >= RegionLevel.KECAMATAN else None,
+        postal_code=src.postal_code or "",
+    )
+
+
+_COMPARED = ("name", "kind", "postal_code")
+
+
+@transaction.atomic
+def region_load(*, prefix: str = "") -> RegionLoadResult:
+    """Create, rename or remove regions so the tree under `prefix` matches the source."""
+    wanted = {r.code: _region_row(r) for r in source_regions(prefix=prefix)}
+    ancestors = [code for code in wanted if not code.startswith(prefix)]
+    existing = {
+        r.code: r
+        for r in Region.objects.filter(
+            Q(code__startswith=prefix) | Q(code__in=ancestors)
+        ).only("code", *_COMPARED)
+    }
+    result = RegionLoadResult()
+
+    # Parents first so every foreign key points at a row that exists.
+    new_rows = sorted(
+        (row for code, row in wanted.items() if code not in existing),
+        key=lambda r: r.level,
+    )
+    Region.objects.bulk_create(new_rows, batch_size=BATCH_SIZE)
+    result.created = len(new_rows)
+
+    changed_rows = [
+        row
+        for code, row in wanted.items()
+        if code in existing
+        and any(getattr(existing[code], f) != getattr(row, f) for f in _COMPARED)
+    ]
+    Region.objects.bulk_update(changed_rows, _COMPARED, batch_size=BATCH_SIZE)
+    result.updated = len(changed_rows)
+
+    # Deepest first, so a kecamatan goes only after its desa have gone.
+    obsolete = sorted(set(existing) - set(wanted), key=len, reverse=True)
+    for code in obsolete:
+        try:
+            with transaction.atomic():
+                Region.objects.filter(code=code).delete()
+            result.deleted += 1
+        except ProtectedError:
+            result.kept.append(code)
+    return result
+
+
+@transaction.atomic
+def kampung_create(
+    *,
+    region: Region,
+    formed_on,
+    name: str = "",
+    sk_number: str = "",
+    sk_date=None,
+    secretariat_address: str = "",
+    source: str = "",
+    illustrative_note: str = "",
+) -> KampungKB:
+    """Register the Kampung KB of a desa/kelurahan, validated against the registry rules."""
+    kampung = KampungKB(
+        region=region,
+        name=name or f"Kampung KB {region.name}",
+        formed_on=formed_on,
+        sk_number=sk_number,
+        sk_date=sk_date,
+        secretariat_address=secretariat_address,
+        source=source,
+        illustrative_note=illustrative_note,
+    )
+    kampung.full_clean()
+    kampung.save()
+    return kampung
+
+
+@transaction.atomic
+def kampung_classify(
+    *,
+    kampung: KampungKB,
+    level,
+    effective_on,
+    basis: str,
+    decided_by: str = "",
+    decision_ref: str = "",
+    note: str = "",
+    illustrative_note: str = "",
+) -> Classification:
+    """Add an entry to the classification history; 'paripurna' counts as berkelanjutan."""
+    entry = Classification(
+        kampung=kampung,
+        level=ClassificationLevel.parse(level),
+        effective_on=effective_on,
+        basis=basis,
+        decided_by=decided_by,
+        decision_ref=decision_ref,
+        note=note,
+        illustrative_note=illustrative_note,
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def kampung_deactivate(*, kampung: KampungKB, on, reason: str) -> KampungKB:
+    """Mark a Kampung KB inactive; its records stay, since a Kampung KB is never deleted."""
+    kampung.is_active = False
+    kampung.deactivated_on = on
+    kampung.deactivation_reason = reason
+    kampung.full_clean()
+    kampung.save(
+        update_fields=[
+            "is_active",
+            "deactivated_on",
+            "deactivation_reason",
+            "updated_at",
+        ]
+    )
+    return kampung
+
+
+@transaction.atomic
+def launch_record(
+    *,
+    date,
+    organizer: Region,
+    kampungs,
+    place: str = "",
+    officials: str = "",
+    notes: str = "",
+    source: str = "",
+    source_url: str = "",
+    illustrative_note: str = "",
+) -> LaunchEvent:
+    """Record a launch ceremony and the Kampung KB launched at it."""
+    event = LaunchEvent(
+        date=date,
+        organizer=organizer,
+        place=place,
+        officials=officials,
+        notes=notes,
+        source=source,
+        source_url=source_url,
+        illustrative_note=illustrative_note,
+    )
+    event.full_clean()
+    event.save()
+    event.kampungs.set(kampungs)
+    return event
+
+
+@transaction.atomic
+def target_set(
+    *, region: Region, year: int, new_count: int, source: str = ""
+) -> FormationTarget:
+    """Set (or replace) the number of new Kampung KB a kab/kota plans to form in a year."""
+    target = FormationTarget.objects.filter(
+        region=region, year=year
+    ).first() or FormationTarget(region=region, year=year)
+    target.new_count = new_count
+    target.source = source
+    target.full_clean()
+    target.save()
+    return target
