@@ -1,0 +1,1 @@
+"""Indicator registry, precomputed snapshots, Celery refresh, Plotly figures and pages."""

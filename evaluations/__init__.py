@@ -1,0 +1,1 @@
+"""Yearly evaluation cycles, rubrics, scores, awards and classification reviews."""

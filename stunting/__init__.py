@@ -1,0 +1,1 @@
+"""Children, measurements scored with the WHO standards, prevalence, Dashat, case audits."""
