@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.IntegerChoices):
@@ -91,7 +92,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = _("wilayah")
-        verbose_name_plural = _("wilayah")
+        verbose_name_plural = pgettext_lazy("plural", "wilayah")
         ordering = ["code"]
         indexes = [models.Index(fields=["level", "code"])]
 
@@ -103,7 +104,11 @@ class Region(models.Model):
         """Name with the kind in front where the name does not already say it."""
         if self.level in (RegionLevel.KABKOTA, RegionLevel.PROVINSI):
             return self.name
-        return f"{self.get_kind_display()} {self.name}"
+        # Translatable as a whole: English puts the kind after the name.
+        return _("%(kind)s %(name)s") % {
+            "kind": self.get_kind_display(),
+            "name": self.name,
+        }
 
     def ancestors(self):
         """Ancestors from the province down, not including this region."""
@@ -213,7 +218,7 @@ class KampungKB(models.Model):
 
     class Meta:
         verbose_name = _("Kampung KB")
-        verbose_name_plural = _("Kampung KB")
+        verbose_name_plural = pgettext_lazy("plural", "Kampung KB")
         ordering = ["region"]
 
     def __str__(self):
@@ -277,7 +282,7 @@ class Classification(models.Model):
 
     class Meta:
         verbose_name = _("riwayat klasifikasi")
-        verbose_name_plural = _("riwayat klasifikasi")
+        verbose_name_plural = pgettext_lazy("plural", "riwayat klasifikasi")
         ordering = ["kampung", "-effective_on", "-id"]
         indexes = [models.Index(fields=["kampung", "-effective_on", "-id"])]
 
@@ -343,7 +348,7 @@ class PokjaMember(models.Model):
 
     class Meta:
         verbose_name = _("pengurus Pokja")
-        verbose_name_plural = _("pengurus Pokja")
+        verbose_name_plural = pgettext_lazy("plural", "pengurus Pokja")
         ordering = ["kampung", "role", "seksi"]
         constraints = [
             models.UniqueConstraint(
@@ -404,7 +409,7 @@ class ProgramIntegration(models.Model):
 
     class Meta:
         verbose_name = _("integrasi program")
-        verbose_name_plural = _("integrasi program")
+        verbose_name_plural = pgettext_lazy("plural", "integrasi program")
         ordering = ["kampung", "program"]
         constraints = [
             models.UniqueConstraint(
@@ -457,7 +462,7 @@ class FieldOfficer(models.Model):
 
     class Meta:
         verbose_name = _("PLKB/PKB")
-        verbose_name_plural = _("PLKB/PKB")
+        verbose_name_plural = pgettext_lazy("plural", "PLKB/PKB")
         ordering = ["name"]
 
     def __str__(self):
@@ -484,7 +489,7 @@ class OfficerAssignment(models.Model):
 
     class Meta:
         verbose_name = _("penugasan PLKB/PKB")
-        verbose_name_plural = _("penugasan PLKB/PKB")
+        verbose_name_plural = pgettext_lazy("plural", "penugasan PLKB/PKB")
         ordering = ["region", "officer"]
         constraints = [
             models.UniqueConstraint(
@@ -531,7 +536,7 @@ class LaunchEvent(models.Model):
 
     class Meta:
         verbose_name = _("acara pencanangan")
-        verbose_name_plural = _("acara pencanangan")
+        verbose_name_plural = pgettext_lazy("plural", "acara pencanangan")
         ordering = ["-date", "id"]
 
     def __str__(self):
@@ -560,7 +565,7 @@ class FormationTarget(models.Model):
 
     class Meta:
         verbose_name = _("target pembentukan")
-        verbose_name_plural = _("target pembentukan")
+        verbose_name_plural = pgettext_lazy("plural", "target pembentukan")
         ordering = ["region", "year"]
         constraints = [
             models.UniqueConstraint(

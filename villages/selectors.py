@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import ExtractYear
 
 from .models import (
@@ -118,6 +118,19 @@ def kampung_list(*, region: Region):
         .with_current_level()
         .select_related("region")
         .order_by("region__code")
+    )
+
+
+def desa_with_kampung(*, kecamatan: Region):
+    """The desa/kelurahan of a kecamatan with their Kampung KB (if any) and its level."""
+    latest = Classification.objects.filter(kampung__region=OuterRef("pk")).order_by(
+        "-effective_on", "-id"
+    )
+    return (
+        Region.objects.children_of(kecamatan)
+        .select_related("kampung")
+        .annotate(current_level=Subquery(latest.values("level")[:1]))
+        .order_by("code")
     )
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from .models import KampungKB, Program, Region, RegionLevel
 from .selectors import (
+    desa_with_kampung,
     formation_by_year,
     kampung_list,
     kampung_profile,
@@ -38,8 +39,10 @@ def region_detail(request, code):
         context["summaries"], context["total"] = region_child_summaries(region=region)
         if region.level <= RegionLevel.KABKOTA:
             context["formation"] = formation_by_year(region=region)
-        if region.level >= RegionLevel.KABKOTA:
+        if region.level == RegionLevel.KABKOTA:
             context["kampungs"] = kampung_list(region=region)
+        if region.level == RegionLevel.KECAMATAN:
+            context["desa_list"] = desa_with_kampung(kecamatan=region)
     return render(request, "villages/region_detail.html", context)
 
 
