@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError, Q, RestrictedError
 
 from .models import (
     Classification,
@@ -87,7 +88,7 @@ def region_load(*, prefix: str = "") -> RegionLoadResult:
             with transaction.atomic():
                 Region.objects.filter(code=code).delete()
             result.deleted += 1
-        except ProtectedError:
+        except (ProtectedError, RestrictedError):
             result.kept.append(code)
     return result
 
@@ -133,9 +134,13 @@ def kampung_classify(
     illustrative_note: str = "",
 ) -> Classification:
     """Add an entry to the classification history; 'paripurna' counts as berkelanjutan."""
+    try:
+        level = ClassificationLevel.parse(level)
+    except ValueError as exc:
+        raise ValidationError({"level": str(exc)}) from exc
     entry = Classification(
         kampung=kampung,
-        level=ClassificationLevel.parse(level),
+        level=level,
         effective_on=effective_on,
         basis=basis,
         decided_by=decided_by,
