@@ -113,11 +113,13 @@ def formation_by_year(*, region: Region) -> list[TargetYear]:
 
 def kampung_list(*, region: Region):
     """Kampung KB in a region with their desa and current classification, by code."""
+    return kampung_list_for(KampungKB.objects.in_region(region))
+
+
+def kampung_list_for(queryset):
+    """Kampung KB of `queryset` with their desa and current classification, by code."""
     return (
-        KampungKB.objects.in_region(region)
-        .with_current_level()
-        .select_related("region")
-        .order_by("region__code")
+        queryset.with_current_level().select_related("region").order_by("region__code")
     )
 
 
@@ -134,10 +136,10 @@ def desa_with_kampung(*, kecamatan: Region):
     )
 
 
-def kampung_profile(*, pk: int) -> KampungKB:
+def kampung_profile(*, queryset, pk: int) -> KampungKB:
     """A Kampung KB with everything its profile page shows, in a few queries."""
     return (
-        KampungKB.objects.select_related(
+        queryset.select_related(
             "region__kecamatan", "region__kabkota", "region__province"
         )
         .prefetch_related(

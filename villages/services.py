@@ -2,15 +2,23 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import F, ProtectedError, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
     Classification,
+    ClassificationBasis,
     ClassificationLevel,
+    ClassificationProposal,
+    FieldOfficer,
     FormationTarget,
     KampungKB,
     LaunchEvent,
+    OfficerAssignment,
+    ProposalStatus,
     Region,
     RegionLevel,
 )
@@ -209,3 +217,136 @@ def target_set(
     target.full_clean()
     target.save()
     return target
+
+
+class StaleEdit(ValidationError):
+    """Someone saved this Kampung KB after the editor loaded it."""
+
+
+def _claim_version(*, kampung: KampungKB, expected_version: int) -> None:
+    # Compare-and-set in one UPDATE: of two saves from the same page version, only
+    # the first matches; the second learns it would overwrite a newer edit.
+    claimed = KampungKB.objects.filter(pk=kampung.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not claimed:
+        current = KampungKB.objects.get(pk=kampung.pk)
+        raise StaleEdit(
+            _(
+                "Data Kampung KB ini sudah diubah orang lain (pukul %(time)s) setelah "
+                "halaman Anda dibuka. Muat ulang halaman, periksa perubahan itu, lalu "
+                "simpan lagi."
+            )
+            % {"time": timezone.localtime(current.updated_at).strftime("%H:%M:%S")},
+            code="stale",
+        )
+    kampung.version = expected_version + 1
+
+
+KAMPUNG_EDITABLE_FIELDS = (
+    "name",
+    "formed_on",
+    "sk_number",
+    "sk_date",
+    "secretariat_address",
+    "web_kampung_kb_filled",
+    "siga_k0_year",
+    "rumah_dataku",
+    "krppa_integrated",
+)
+
+
+@transaction.atomic
+def kampung_update(*, kampung: KampungKB, expected_version: int, **fields) -> KampungKB:
+    """Change a Kampung KB's profile and readiness, refusing a save from a stale page."""
+    unknown = set(fields) - set(KAMPUNG_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(kampung, name, value)
+    kampung.full_clean()
+    _claim_version(kampung=kampung, expected_version=expected_version)
+    kampung.save()
+    return kampung
+
+
+@transaction.atomic
+def kampung_children_save(*, kampung: KampungKB, expected_version: int, formset):
+    """Save a validated Pokja or program formset as one edit of the Kampung KB."""
+    _claim_version(kampung=kampung, expected_version=expected_version)
+    return formset.save()
+
+
+@transaction.atomic
+def proposal_create(
+    *, kampung: KampungKB, level, effective_on, reason: str, proposed_by
+) -> ClassificationProposal:
+    """A PLKB proposes a new level for a Kampung KB; staff decide later."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Tuliskan alasan usulan.")})
+    if kampung.proposals.filter(status=ProposalStatus.PENDING).exists():
+        raise ValidationError(
+            _("Kampung KB ini masih punya usulan yang menunggu keputusan dinas.")
+        )
+    # Validate the level and date exactly as a classification entry would be.
+    Classification(
+        kampung=kampung,
+        level=ClassificationLevel.parse(level),
+        effective_on=effective_on,
+        basis=ClassificationBasis.PROPOSAL,
+    ).full_clean()
+    return ClassificationProposal.objects.create(
+        kampung=kampung,
+        level=ClassificationLevel.parse(level),
+        effective_on=effective_on,
+        reason=reason.strip(),
+        proposed_by=proposed_by,
+    )
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: ClassificationProposal, approve: bool, decided_by, note: str = ""
+) -> ClassificationProposal:
+    """Approve (writing the classification history) or reject a pending proposal."""
+    proposal = ClassificationProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PENDING:
+        raise ValidationError(_("Usulan ini sudah diputuskan sebelumnya."))
+    if not approve and not note.strip():
+        raise ValidationError({"decision_note": _("Tuliskan alasan penolakan.")})
+    proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
+    proposal.decided_by = decided_by
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = note.strip()
+    if approve:
+        proposal.classification = kampung_classify(
+            kampung=proposal.kampung,
+            level=proposal.level,
+            effective_on=proposal.effective_on,
+            basis=ClassificationBasis.PROPOSAL,
+            decided_by=decided_by.get_full_name() or decided_by.get_username(),
+            decision_ref=f"Usulan #{proposal.pk}",
+            note=proposal.reason,
+        )
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def officer_assign(*, officer: FieldOfficer, region: Region, assigned_on=None):
+    """Assign a PLKB/PKB to a desa/kelurahan (a no-op if already assigned)."""
+    existing = OfficerAssignment.objects.filter(officer=officer, region=region).first()
+    if existing:
+        return existing
+    assignment = OfficerAssignment(
+        officer=officer, region=region, assigned_on=assigned_on
+    )
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def officer_unassign(*, assignment: OfficerAssignment) -> None:
+    """End a PLKB/PKB's assignment to a desa/kelurahan."""
+    assignment.delete()

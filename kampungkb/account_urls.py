@@ -1,0 +1,3 @@
+"""Pages for one's own account and for staff managing the accounts of their region."""
+
+urlpatterns = []
