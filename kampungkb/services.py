@@ -2,6 +2,7 @@
 
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -102,28 +103,49 @@ def user_create(
 def user_update(
     *, actor, user: User, role: str, regions, is_active: bool, **names
 ) -> User:
-    """Change a managed account's role, regions, names or active flag."""
+    """Change a managed account's role, regions, names or active flag.
+
+    `regions` replaces only the part of the account's regions the actor manages;
+    regions elsewhere (set by another office) are kept.
+    """
     _require_managed(actor=actor, user=user)
     if role == Role.ADMIN and actor.effective_role != Role.ADMIN:
         raise PermissionDenied
     regions = list(regions)
     _check_regions(actor=actor, role=role, regions=regions)
+    writable = user_scope(actor).write
+    officer = FieldOfficer.objects.filter(user=user).first()
+    current = (
+        [a.region for a in officer.assignments.select_related("region")]
+        if officer and user.role == Role.PLKB
+        else list(user.regions.all())
+    )
+    kept_elsewhere = [
+        r
+        for r in current
+        if not region_within(r, writable)
+        and (role != Role.PLKB or r.level == RegionLevel.DESA)
+    ]
     for name, value in names.items():
         setattr(user, name, value)
     user.role = role
     user.is_active = is_active
     user.full_clean()
     user.save()
+    final = [*regions, *(r for r in kept_elsewhere if r not in regions)]
     if role == Role.PLKB:
-        officer, _created = FieldOfficer.objects.get_or_create(
-            user=user, defaults={"name": user.get_full_name() or user.get_username()}
+        officer = officer or FieldOfficer.objects.create(
+            user=user, name=user.get_full_name() or user.get_username()
         )
-        officer.assignments.exclude(region__in=regions).delete()
-        for region in regions:
+        officer.assignments.exclude(region__in=final).delete()
+        for region in final:
             officer_assign(officer=officer, region=region)
         user.regions.clear()
     else:
-        user.regions.set(regions)
+        if officer:
+            # No longer a field officer: they stop showing as pendamping.
+            officer.assignments.all().delete()
+        user.regions.set(final)
     return user
 
 
@@ -134,4 +156,6 @@ def user_reset_password(*, actor, user: User) -> str:
     password = temporary_password()
     user.set_password(password)
     user.save(update_fields=["password"])
+    # A reset is how a locked-out user gets back in (locked_out.html says so).
+    axes_reset(username=user.get_username())
     return password

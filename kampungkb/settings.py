@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kampungkb.context_processors.nav",
             ],
         },
     },
@@ -155,15 +156,19 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous API client gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kampungkb.api.exception_handler",
+    # The API reads JSON only (kampungkb.api.ScopedViewSet); so do its tests.
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kampung KB Monitor API",
@@ -171,6 +176,21 @@ SPECTACULAR_SETTINGS = {
     "region scope as the pages.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kampungkb.api.document_errors",
+    ],
+    # Several models have a `level`, `kind` or `role`: name each enum after its type.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionLevelEnum": "villages.models.RegionLevel",
+        "RegionKindEnum": "villages.models.RegionKind",
+        "ClassificationLevelEnum": "villages.models.ClassificationLevel",
+        "ClassificationLevelInputEnum": "villages.serializers.LEVEL_INPUT_CHOICES",
+        "OfficerKindEnum": "villages.models.OfficerKind",
+        "PokjaRoleEnum": "villages.models.PokjaRole",
+        "UserRoleEnum": "kampungkb.models.Role",
+    },
     # Swagger UI from the app's own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

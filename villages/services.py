@@ -18,6 +18,8 @@ from .models import (
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
+    PokjaMember,
+    ProgramIntegration,
     ProposalStatus,
     Region,
     RegionLevel,
@@ -205,6 +207,39 @@ def launch_record(
 
 
 @transaction.atomic
+def launch_update(
+    *,
+    event: LaunchEvent,
+    date,
+    organizer: Region,
+    kampungs,
+    place: str = "",
+    officials: str = "",
+    notes: str = "",
+    source: str = "",
+    source_url: str = "",
+) -> LaunchEvent:
+    """Correct a recorded launch ceremony and the Kampung KB launched at it."""
+    event.date = date
+    event.organizer = organizer
+    event.place = place
+    event.officials = officials
+    event.notes = notes
+    event.source = source
+    event.source_url = source_url
+    event.full_clean()
+    event.save()
+    event.kampungs.set(kampungs)
+    return event
+
+
+@transaction.atomic
+def launch_delete(*, event: LaunchEvent) -> None:
+    """Remove a launch record; the Kampung KB launched at it stay."""
+    event.delete()
+
+
+@transaction.atomic
 def target_set(
     *, region: Region, year: int, new_count: int, source: str = ""
 ) -> FormationTarget:
@@ -217,6 +252,12 @@ def target_set(
     target.full_clean()
     target.save()
     return target
+
+
+@transaction.atomic
+def target_delete(*, target: FormationTarget) -> None:
+    """Remove a yearly formation target."""
+    target.delete()
 
 
 class StaleEdit(ValidationError):
@@ -275,6 +316,35 @@ def kampung_children_save(*, kampung: KampungKB, expected_version: int, formset)
     """Save a validated Pokja or program formset as one edit of the Kampung KB."""
     _claim_version(kampung=kampung, expected_version=expected_version)
     return formset.save()
+
+
+def _bump_version(*, kampung: KampungKB) -> None:
+    KampungKB.objects.filter(pk=kampung.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def kampung_part_save(
+    *, part: PokjaMember | ProgramIntegration, **fields
+) -> PokjaMember | ProgramIntegration:
+    """Create or change one Pokja member or program, as an edit of its Kampung KB.
+
+    The version goes up, so a page opened before this change cannot save over it.
+    """
+    for name, value in fields.items():
+        setattr(part, name, value)
+    part.full_clean()
+    part.save()
+    _bump_version(kampung=part.kampung)
+    return part
+
+
+@transaction.atomic
+def kampung_part_delete(*, part: PokjaMember | ProgramIntegration) -> None:
+    """Remove one Pokja member or program, as an edit of its Kampung KB."""
+    part.delete()
+    _bump_version(kampung=part.kampung)
 
 
 @transaction.atomic
