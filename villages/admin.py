@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -250,6 +251,7 @@ class LaunchEventAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["organizer", "kampungs"]
     date_hierarchy = "date"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return (

@@ -68,13 +68,14 @@ class Region(models.Model):
         related_name="children",
     )
     # Ancestors-or-self, stored on the row so roll-ups need no recursive query.
+    # RESTRICT (not PROTECT): a row pointing at itself must not block its own delete.
     province = models.ForeignKey(
-        "self", verbose_name=_("provinsi"), on_delete=models.PROTECT, related_name="+"
+        "self", verbose_name=_("provinsi"), on_delete=models.RESTRICT, related_name="+"
     )
     kabkota = models.ForeignKey(
         "self",
         verbose_name=_("kabupaten/kota"),
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",
@@ -82,7 +83,7 @@ class Region(models.Model):
     kecamatan = models.ForeignKey(
         "self",
         verbose_name=_("kecamatan"),
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",
@@ -159,6 +160,8 @@ class RumahDataKu(models.TextChoices):
 class KampungQuerySet(models.QuerySet):
     def in_region(self, region):
         """Kampung KB whose desa/kelurahan lies in `region` (or is it)."""
+        if region.level == RegionLevel.DESA:
+            return self.filter(region=region)
         return self.filter(**{f"region__{ANCESTOR_FIELD[region.level]}": region})
 
     def active(self):
@@ -249,6 +252,13 @@ class KampungKB(models.Model):
             and not 2000 <= self.siga_k0_year <= timezone.localdate().year
         ):
             errors["siga_k0_year"] = _("Tahun K/0 harus antara 2000 dan tahun ini.")
+        if self.deactivated_on and (
+            self.deactivated_on > timezone.localdate()
+            or (self.formed_on and self.deactivated_on < self.formed_on)
+        ):
+            errors["deactivated_on"] = _(
+                "Tanggal dinonaktifkan harus di antara tanggal pencanangan dan hari ini."
+            )
         if self.formed_on and self.pk:
             first = self.classifications.order_by("effective_on").first()
             if first and first.effective_on < self.formed_on:

@@ -67,5 +67,7 @@ def source_regions(*, prefix: str = "") -> list[SourceRegion]:
             )
             if item.level < 4:
                 pending.append(code)
+    if prefix and not any(r.code == prefix for r in rows):
+        raise SourceError(f"No region has the code {prefix}.")
     rows.sort(key=lambda r: (r.level, r.code))
     return rows

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, ProtectedError, Q
+from django.db.models import F, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,7 +97,7 @@ def region_load(*, prefix: str = "") -> RegionLoadResult:
             with transaction.atomic():
                 Region.objects.filter(code=code).delete()
             result.deleted += 1
-        except ProtectedError:
+        except (ProtectedError, RestrictedError):
             result.kept.append(code)
     return result
 
@@ -143,9 +143,13 @@ def kampung_classify(
     illustrative_note: str = "",
 ) -> Classification:
     """Add an entry to the classification history; 'paripurna' counts as berkelanjutan."""
+    try:
+        level = ClassificationLevel.parse(level)
+    except ValueError as exc:
+        raise ValidationError({"level": str(exc)}) from exc
     entry = Classification(
         kampung=kampung,
-        level=ClassificationLevel.parse(level),
+        level=level,
         effective_on=effective_on,
         basis=basis,
         decided_by=decided_by,
