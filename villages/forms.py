@@ -262,7 +262,8 @@ class LaunchForm(forms.ModelForm):
             "officials",
             "notes",
             "source",
-            "source_url",
+            # source_url is declared above instead: the model's default form field
+            # would warn about the http/https default changing in Django 6.
         )
         widgets = {
             "date": date_input(),

@@ -1,5 +1,7 @@
 """Regions of Indonesia and the Kampung KB registry kept by a district office."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Subquery
@@ -175,6 +177,10 @@ class KampungQuerySet(models.QuerySet):
         return self.annotate(current_level=Subquery(latest.values("level")[:1]))
 
 
+# President Jokowi launched the first Kampung KB on 14 January 2016 (Cirebon).
+PROGRAM_START = datetime.date(2016, 1, 14)
+
+
 class KampungKB(models.Model):
     """A Kampung Keluarga Berkualitas: at most one per desa/kelurahan."""
 
@@ -245,6 +251,11 @@ class KampungKB(models.Model):
             errors["region"] = _("Kampung KB hanya dapat dibentuk di desa/kelurahan.")
         if self.formed_on and self.formed_on > timezone.localdate():
             errors["formed_on"] = _("Tanggal pencanangan tidak boleh di masa depan.")
+        elif self.formed_on and self.formed_on < PROGRAM_START:
+            errors["formed_on"] = _(
+                "Tanggal pencanangan tidak boleh sebelum program Kampung KB dimulai "
+                "(14 Januari 2016)."
+            )
         if self.sk_date and self.sk_date > timezone.localdate():
             errors["sk_date"] = _("Tanggal SK tidak boleh di masa depan.")
         if (

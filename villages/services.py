@@ -169,14 +169,18 @@ def kampung_deactivate(*, kampung: KampungKB, on, reason: str) -> KampungKB:
     kampung.deactivated_on = on
     kampung.deactivation_reason = reason
     kampung.full_clean()
+    # A form opened before the deactivation must not save over it.
+    kampung.version = F("version") + 1
     kampung.save(
         update_fields=[
             "is_active",
             "deactivated_on",
             "deactivation_reason",
+            "version",
             "updated_at",
         ]
     )
+    kampung.refresh_from_db(fields=["version"])
     return kampung
 
 
@@ -307,11 +311,18 @@ def kampung_update(*, kampung: KampungKB, expected_version: int, **fields) -> Ka
     unknown = set(fields) - set(KAMPUNG_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(kampung, name, value)
+    # Compare with the stored row: a ModelForm has already copied its input onto
+    # `kampung`, so the instance cannot tell what changed.
+    stored = KampungKB.objects.get(pk=kampung.pk)
+    changed = [name for name, value in fields.items() if getattr(stored, name) != value]
+    if not changed:
+        return kampung
+    for name in changed:
+        setattr(kampung, name, fields[name])
     kampung.full_clean()
     _claim_version(kampung=kampung, expected_version=expected_version)
-    kampung.save()
+    # Only the edited columns: a deactivation committed meanwhile must survive.
+    kampung.save(update_fields=[*changed, "version", "updated_at"])
     return kampung
 
 
@@ -362,16 +373,20 @@ def proposal_create(
         raise ValidationError(
             _("Kampung KB ini masih punya usulan yang menunggu keputusan dinas.")
         )
+    try:
+        level = ClassificationLevel.parse(level)
+    except ValueError as exc:
+        raise ValidationError({"level": str(exc)}) from exc
     # Validate the level and date exactly as a classification entry would be.
     Classification(
         kampung=kampung,
-        level=ClassificationLevel.parse(level),
+        level=level,
         effective_on=effective_on,
         basis=ClassificationBasis.PROPOSAL,
     ).full_clean()
     return ClassificationProposal.objects.create(
         kampung=kampung,
-        level=ClassificationLevel.parse(level),
+        level=level,
         effective_on=effective_on,
         reason=reason.strip(),
         proposed_by=proposed_by,
