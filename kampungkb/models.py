@@ -1,8 +1,38 @@
 from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """What a user may do; where is set by their regions (see kampungkb.access)."""
+
+    ADMIN = "admin", _("Administrator")
+    STAF = "staf", _("Staf dinas")
+    PLKB = "plkb", _("PLKB/PKB")
+    PIMPINAN = "pimpinan", _("Pimpinan")
+    EVALUATOR = "evaluator", _("Evaluator")
 
 
 class User(AbstractUser):
-    """A person who signs in; roles and region scope hang off this model."""
+    """A person who signs in, with one role and the regions it applies to."""
+
+    role = models.CharField(
+        _("peran"), max_length=10, choices=Role.choices, default=Role.PIMPINAN
+    )
+    # Staf, pimpinan and evaluator work on these regions and everything below them.
+    # A PLKB's desa/kelurahan come from their field-officer assignments instead.
+    regions = models.ManyToManyField(
+        "villages.Region", verbose_name=_("wilayah kerja"), blank=True, related_name="+"
+    )
+
+    # Staff see and manage the accounts that work inside their regions.
+    scope_paths = ("regions", "field_officer__assignments__region")
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    @property
+    def effective_role(self):
+        return Role.ADMIN if self.is_superuser else self.role

@@ -6,6 +6,8 @@ from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("villages.urls")),
+    path("akun/", include("kampungkb.account_urls")),
+    path("api/", include("kampungkb.api_urls")),
     path("admin/", admin.site.urls),
     # Signed-out visitors may switch language on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -1,11 +1,14 @@
 """Regions of Indonesia and the Kampung KB registry kept by a district office."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 
 class RegionLevel(models.IntegerChoices):
@@ -89,6 +92,9 @@ class Region(models.Model):
     )
     postal_code = models.CharField(_("kode pos"), max_length=5, blank=True)
 
+    # Where each model sits in the region tree, for kampungkb.access.
+    scope_paths = ("",)
+
     objects = RegionQuerySet.as_manager()
 
     class Meta:
@@ -171,6 +177,10 @@ class KampungQuerySet(models.QuerySet):
         return self.annotate(current_level=Subquery(latest.values("level")[:1]))
 
 
+# President Jokowi launched the first Kampung KB on 14 January 2016 (Cirebon).
+PROGRAM_START = datetime.date(2016, 1, 14)
+
+
 class KampungKB(models.Model):
     """A Kampung Keluarga Berkualitas: at most one per desa/kelurahan."""
 
@@ -217,6 +227,14 @@ class KampungKB(models.Model):
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
+    # Bumped on every edit of the Kampung KB or its Pokja and programs, so a form
+    # saved from a stale page is refused instead of silently overwriting.
+    version = models.PositiveIntegerField(_("versi"), default=1)
+
+    scope_paths = ("region",)
+    # The history shows what people changed, not the bookkeeping columns.
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
     objects = KampungQuerySet.as_manager()
 
     class Meta:
@@ -233,6 +251,11 @@ class KampungKB(models.Model):
             errors["region"] = _("Kampung KB hanya dapat dibentuk di desa/kelurahan.")
         if self.formed_on and self.formed_on > timezone.localdate():
             errors["formed_on"] = _("Tanggal pencanangan tidak boleh di masa depan.")
+        elif self.formed_on and self.formed_on < PROGRAM_START:
+            errors["formed_on"] = _(
+                "Tanggal pencanangan tidak boleh sebelum program Kampung KB dimulai "
+                "(14 Januari 2016)."
+            )
         if self.sk_date and self.sk_date > timezone.localdate():
             errors["sk_date"] = _("Tanggal SK tidak boleh di masa depan.")
         if (
@@ -264,6 +287,7 @@ class ClassificationBasis(models.TextChoices):
     LAUNCH = "launch", _("Pencanangan/launching")
     SK = "sk", _("Surat keputusan (SK)")
     EVALUATION = "evaluation", _("Hasil evaluasi")
+    PROPOSAL = "proposal", _("Usulan PLKB yang disetujui dinas")
 
 
 class Classification(models.Model):
@@ -290,6 +314,9 @@ class Classification(models.Model):
     illustrative_note = models.TextField(_("catatan data ilustratif"), blank=True)
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
 
+    scope_paths = ("kampung__region",)
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("riwayat klasifikasi")
         verbose_name_plural = pgettext_lazy("plural", "riwayat klasifikasi")
@@ -312,6 +339,74 @@ class Classification(models.Model):
             ) % {"date": formed_on.isoformat()}
         if errors:
             raise ValidationError(errors)
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Menunggu keputusan")
+    APPROVED = "approved", _("Disetujui")
+    REJECTED = "rejected", _("Ditolak")
+
+
+class ClassificationProposal(models.Model):
+    """A PLKB's proposal to change a Kampung KB's level, which staff approve or reject."""
+
+    kampung = models.ForeignKey(
+        KampungKB,
+        verbose_name=_("Kampung KB"),
+        on_delete=models.CASCADE,
+        related_name="proposals",
+    )
+    level = models.CharField(
+        _("klasifikasi yang diusulkan"),
+        max_length=14,
+        choices=ClassificationLevel.choices,
+    )
+    effective_on = models.DateField(_("berlaku sejak"))
+    reason = models.TextField(_("alasan"))
+    proposed_by = models.ForeignKey(
+        "kampungkb.User",
+        verbose_name=_("diusulkan oleh"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("diusulkan pada"), auto_now_add=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        "kampungkb.User",
+        verbose_name=_("diputuskan oleh"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+    decision_note = models.TextField(_("catatan keputusan"), blank=True)
+    classification = models.OneToOneField(
+        Classification,
+        verbose_name=_("klasifikasi yang dihasilkan"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposal",
+    )
+
+    scope_paths = ("kampung__region",)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("usulan klasifikasi")
+        verbose_name_plural = pgettext_lazy("plural", "usulan klasifikasi")
+        ordering = ["-proposed_at", "-id"]
+
+    def __str__(self):
+        return (
+            f"{self.kampung}: {self.get_level_display()} ({self.get_status_display()})"
+        )
 
 
 class PokjaRole(models.TextChoices):
@@ -355,6 +450,9 @@ class PokjaMember(models.Model):
     )
     name = models.CharField(_("nama"), max_length=150)
     position = models.CharField(_("jabatan dinas/instansi"), max_length=150, blank=True)
+
+    scope_paths = ("kampung__region",)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pengurus Pokja")
@@ -417,6 +515,9 @@ class ProgramIntegration(models.Model):
     agency = models.CharField(_("OPD/mitra"), max_length=200, blank=True)
     notes = models.TextField(_("catatan"), blank=True)
 
+    scope_paths = ("kampung__region",)
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("integrasi program")
         verbose_name_plural = pgettext_lazy("plural", "integrasi program")
@@ -470,6 +571,9 @@ class FieldOfficer(models.Model):
         related_name="field_officers",
     )
 
+    scope_paths = ("assignments__region",)
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("PLKB/PKB")
         verbose_name_plural = pgettext_lazy("plural", "PLKB/PKB")
@@ -496,6 +600,9 @@ class OfficerAssignment(models.Model):
         limit_choices_to={"level": RegionLevel.DESA},
     )
     assigned_on = models.DateField(_("ditugaskan sejak"), null=True, blank=True)
+
+    scope_paths = ("region",)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("penugasan PLKB/PKB")
@@ -544,6 +651,11 @@ class LaunchEvent(models.Model):
     source = models.TextField(_("sumber"), blank=True)
     illustrative_note = models.TextField(_("catatan data ilustratif"), blank=True)
 
+    # Readable where it was organised or where a launched Kampung KB lies.
+    scope_paths = ("organizer", "kampungs__region")
+    write_scope_paths = ("organizer",)
+    history = HistoricalRecords(m2m_fields=[kampungs])
+
     class Meta:
         verbose_name = _("acara pencanangan")
         verbose_name_plural = pgettext_lazy("plural", "acara pencanangan")
@@ -572,6 +684,9 @@ class FormationTarget(models.Model):
     year = models.PositiveSmallIntegerField(_("tahun"))
     new_count = models.PositiveIntegerField(_("target Kampung KB baru"))
     source = models.TextField(_("sumber"), blank=True)
+
+    scope_paths = ("region",)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("target pembentukan")

@@ -1,17 +1,24 @@
 """Reads of the region tree and the Kampung KB registry."""
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import ExtractYear
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     ANCESTOR_FIELD,
     Classification,
     ClassificationLevel,
+    ClassificationProposal,
     FormationTarget,
     KampungKB,
     LaunchEvent,
+    PokjaMember,
+    ProgramIntegration,
+    ProposalStatus,
     Region,
     RegionLevel,
 )
@@ -113,11 +120,13 @@ def formation_by_year(*, region: Region) -> list[TargetYear]:
 
 def kampung_list(*, region: Region):
     """Kampung KB in a region with their desa and current classification, by code."""
+    return kampung_list_for(KampungKB.objects.in_region(region))
+
+
+def kampung_list_for(queryset):
+    """Kampung KB of `queryset` with their desa and current classification, by code."""
     return (
-        KampungKB.objects.in_region(region)
-        .with_current_level()
-        .select_related("region")
-        .order_by("region__code")
+        queryset.with_current_level().select_related("region").order_by("region__code")
     )
 
 
@@ -134,10 +143,10 @@ def desa_with_kampung(*, kecamatan: Region):
     )
 
 
-def kampung_profile(*, pk: int) -> KampungKB:
+def kampung_profile(*, queryset, pk: int) -> KampungKB:
     """A Kampung KB with everything its profile page shows, in a few queries."""
     return (
-        KampungKB.objects.select_related(
+        queryset.select_related(
             "region__kecamatan", "region__kabkota", "region__province"
         )
         .prefetch_related(
@@ -154,3 +163,148 @@ def kampung_profile(*, pk: int) -> KampungKB:
         )
         .get(pk=pk)
     )
+
+
+def proposals_pending(*, queryset):
+    """Pending proposals of `queryset`, oldest first, with each Kampung KB's level."""
+    latest = Classification.objects.filter(kampung=OuterRef("kampung")).order_by(
+        "-effective_on", "-id"
+    )
+    return (
+        queryset.filter(status=ProposalStatus.PENDING)
+        .select_related("kampung__region__kecamatan", "proposed_by")
+        .annotate(current_level=Subquery(latest.values("level")[:1]))
+        .order_by("proposed_at", "id")
+    )
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: object
+    new: object
+
+
+@dataclass
+class HistoryEntry:
+    """One saved change of a Kampung KB or one of its records, for the audit trail."""
+
+    when: datetime.datetime
+    user: object
+    kind: str  # simple_history's "+" created, "~" changed, "-" deleted
+    subject: str
+    changes: list[FieldChange]
+
+
+# Bookkeeping columns that say nothing a reader needs (who and when are shown anyway).
+_HIDDEN_FIELDS = {
+    "id",
+    "kampung",
+    "proposed_by",
+    "proposed_at",
+    "decided_by",
+    "decided_at",
+    "classification",
+}
+
+
+def _describe(record):
+    model = record.instance_type
+    if model is KampungKB:
+        return record.name
+    if model is PokjaMember:
+        post = record.get_seksi_display() if record.seksi else record.get_role_display()
+        return f"{post}: {record.name}"
+    if model is ProgramIntegration:
+        return record.get_program_display()
+    return f"{record.get_level_display()} ({record.effective_on:%d-%m-%Y})"
+
+
+def _shown(model, name, value):
+    """A stored value as a reader knows it: choice labels, yes/no, dash for empty."""
+    model_field = model._meta.get_field(name)
+    if value is None or value == "":
+        return "—"
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("ya") if value else _("tidak")
+    return value
+
+
+def _history_of(model, *, limit, **lookup):
+    """The latest `limit` history rows of `model` matching `lookup`, each with the
+    row before it (for the diff) in `prev`: two queries whatever the limit."""
+    history = model.history.model
+    before = (
+        history.objects.filter(id=OuterRef("id"))
+        .filter(
+            Q(history_date__lt=OuterRef("history_date"))
+            | Q(
+                history_date=OuterRef("history_date"),
+                history_id__lt=OuterRef("history_id"),
+            )
+        )
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    rows = list(
+        history.objects.filter(**lookup)
+        .select_related("history_user")
+        .annotate(prev_id=Subquery(before))
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    by_id = {row.history_id: row for row in rows}
+    missing = {row.prev_id for row in rows if row.prev_id not in by_id} - {None}
+    by_id.update(history.objects.in_bulk(missing))
+    for row in rows:
+        row.prev = by_id.get(row.prev_id)
+    return rows
+
+
+def kampung_history(*, kampung: KampungKB, limit: int = 100) -> list[HistoryEntry]:
+    """Changes to a Kampung KB and its Pokja, programs, classifications and
+    proposals, newest first, at most `limit`."""
+    rows = [
+        *_history_of(KampungKB, limit=limit, id=kampung.pk),
+        *(
+            row
+            for model in (
+                PokjaMember,
+                ProgramIntegration,
+                Classification,
+                ClassificationProposal,
+            )
+            for row in _history_of(model, limit=limit, kampung_id=kampung.pk)
+        ),
+    ]
+    rows.sort(key=lambda r: r.history_date, reverse=True)
+    entries = []
+    for row in rows:
+        model = row.instance_type
+        changes = []
+        if row.history_type == "~" and row.prev is not None:
+            delta = row.diff_against(row.prev, excluded_fields=_HIDDEN_FIELDS)
+            order = [f.name for f in model._meta.fields]
+            changes = [
+                FieldChange(
+                    label=capfirst(model._meta.get_field(c.field).verbose_name),
+                    old=_shown(model, c.field, c.old),
+                    new=_shown(model, c.field, c.new),
+                )
+                for c in sorted(delta.changes, key=lambda c: order.index(c.field))
+            ]
+            if not changes:
+                continue  # saved without any visible change
+        entries.append(
+            HistoryEntry(
+                when=row.history_date,
+                user=row.history_user,
+                kind=row.history_type,
+                subject=f"{capfirst(model._meta.verbose_name)}: {_describe(row)}",
+                changes=changes,
+            )
+        )
+        if len(entries) == limit:
+            break
+    return entries

@@ -4,14 +4,23 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models import F, ProtectedError, Q, RestrictedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
     Classification,
+    ClassificationBasis,
     ClassificationLevel,
+    ClassificationProposal,
+    FieldOfficer,
     FormationTarget,
     KampungKB,
     LaunchEvent,
+    OfficerAssignment,
+    PokjaMember,
+    ProgramIntegration,
+    ProposalStatus,
     Region,
     RegionLevel,
 )
@@ -160,14 +169,18 @@ def kampung_deactivate(*, kampung: KampungKB, on, reason: str) -> KampungKB:
     kampung.deactivated_on = on
     kampung.deactivation_reason = reason
     kampung.full_clean()
+    # A form opened before the deactivation must not save over it.
+    kampung.version = F("version") + 1
     kampung.save(
         update_fields=[
             "is_active",
             "deactivated_on",
             "deactivation_reason",
+            "version",
             "updated_at",
         ]
     )
+    kampung.refresh_from_db(fields=["version"])
     return kampung
 
 
@@ -202,6 +215,39 @@ def launch_record(
 
 
 @transaction.atomic
+def launch_update(
+    *,
+    event: LaunchEvent,
+    date,
+    organizer: Region,
+    kampungs,
+    place: str = "",
+    officials: str = "",
+    notes: str = "",
+    source: str = "",
+    source_url: str = "",
+) -> LaunchEvent:
+    """Correct a recorded launch ceremony and the Kampung KB launched at it."""
+    event.date = date
+    event.organizer = organizer
+    event.place = place
+    event.officials = officials
+    event.notes = notes
+    event.source = source
+    event.source_url = source_url
+    event.full_clean()
+    event.save()
+    event.kampungs.set(kampungs)
+    return event
+
+
+@transaction.atomic
+def launch_delete(*, event: LaunchEvent) -> None:
+    """Remove a launch record; the Kampung KB launched at it stay."""
+    event.delete()
+
+
+@transaction.atomic
 def target_set(
     *, region: Region, year: int, new_count: int, source: str = ""
 ) -> FormationTarget:
@@ -214,3 +260,182 @@ def target_set(
     target.full_clean()
     target.save()
     return target
+
+
+@transaction.atomic
+def target_delete(*, target: FormationTarget) -> None:
+    """Remove a yearly formation target."""
+    target.delete()
+
+
+class StaleEdit(ValidationError):
+    """Someone saved this Kampung KB after the editor loaded it."""
+
+
+def _claim_version(*, kampung: KampungKB, expected_version: int) -> None:
+    # Compare-and-set in one UPDATE: of two saves from the same page version, only
+    # the first matches; the second learns it would overwrite a newer edit.
+    claimed = KampungKB.objects.filter(pk=kampung.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not claimed:
+        current = KampungKB.objects.get(pk=kampung.pk)
+        raise StaleEdit(
+            _(
+                "Data Kampung KB ini sudah diubah orang lain (pukul %(time)s) setelah "
+                "halaman Anda dibuka. Muat ulang halaman, periksa perubahan itu, lalu "
+                "simpan lagi."
+            )
+            % {"time": timezone.localtime(current.updated_at).strftime("%H:%M:%S")},
+            code="stale",
+        )
+    kampung.version = expected_version + 1
+
+
+KAMPUNG_EDITABLE_FIELDS = (
+    "name",
+    "formed_on",
+    "sk_number",
+    "sk_date",
+    "secretariat_address",
+    "web_kampung_kb_filled",
+    "siga_k0_year",
+    "rumah_dataku",
+    "krppa_integrated",
+)
+
+
+@transaction.atomic
+def kampung_update(*, kampung: KampungKB, expected_version: int, **fields) -> KampungKB:
+    """Change a Kampung KB's profile and readiness, refusing a save from a stale page."""
+    unknown = set(fields) - set(KAMPUNG_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    # Compare with the stored row: a ModelForm has already copied its input onto
+    # `kampung`, so the instance cannot tell what changed.
+    stored = KampungKB.objects.get(pk=kampung.pk)
+    changed = [name for name, value in fields.items() if getattr(stored, name) != value]
+    if not changed:
+        return kampung
+    for name in changed:
+        setattr(kampung, name, fields[name])
+    kampung.full_clean()
+    _claim_version(kampung=kampung, expected_version=expected_version)
+    # Only the edited columns: a deactivation committed meanwhile must survive.
+    kampung.save(update_fields=[*changed, "version", "updated_at"])
+    return kampung
+
+
+@transaction.atomic
+def kampung_children_save(*, kampung: KampungKB, expected_version: int, formset):
+    """Save a validated Pokja or program formset as one edit of the Kampung KB."""
+    _claim_version(kampung=kampung, expected_version=expected_version)
+    return formset.save()
+
+
+def _bump_version(*, kampung: KampungKB) -> None:
+    KampungKB.objects.filter(pk=kampung.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def kampung_part_save(
+    *, part: PokjaMember | ProgramIntegration, **fields
+) -> PokjaMember | ProgramIntegration:
+    """Create or change one Pokja member or program, as an edit of its Kampung KB.
+
+    The version goes up, so a page opened before this change cannot save over it.
+    """
+    for name, value in fields.items():
+        setattr(part, name, value)
+    part.full_clean()
+    part.save()
+    _bump_version(kampung=part.kampung)
+    return part
+
+
+@transaction.atomic
+def kampung_part_delete(*, part: PokjaMember | ProgramIntegration) -> None:
+    """Remove one Pokja member or program, as an edit of its Kampung KB."""
+    part.delete()
+    _bump_version(kampung=part.kampung)
+
+
+@transaction.atomic
+def proposal_create(
+    *, kampung: KampungKB, level, effective_on, reason: str, proposed_by
+) -> ClassificationProposal:
+    """A PLKB proposes a new level for a Kampung KB; staff decide later."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Tuliskan alasan usulan.")})
+    if kampung.proposals.filter(status=ProposalStatus.PENDING).exists():
+        raise ValidationError(
+            _("Kampung KB ini masih punya usulan yang menunggu keputusan dinas.")
+        )
+    try:
+        level = ClassificationLevel.parse(level)
+    except ValueError as exc:
+        raise ValidationError({"level": str(exc)}) from exc
+    # Validate the level and date exactly as a classification entry would be.
+    Classification(
+        kampung=kampung,
+        level=level,
+        effective_on=effective_on,
+        basis=ClassificationBasis.PROPOSAL,
+    ).full_clean()
+    return ClassificationProposal.objects.create(
+        kampung=kampung,
+        level=level,
+        effective_on=effective_on,
+        reason=reason.strip(),
+        proposed_by=proposed_by,
+    )
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: ClassificationProposal, approve: bool, decided_by, note: str = ""
+) -> ClassificationProposal:
+    """Approve (writing the classification history) or reject a pending proposal."""
+    proposal = ClassificationProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PENDING:
+        raise ValidationError(_("Usulan ini sudah diputuskan sebelumnya."))
+    if not approve and not note.strip():
+        raise ValidationError({"decision_note": _("Tuliskan alasan penolakan.")})
+    proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
+    proposal.decided_by = decided_by
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = note.strip()
+    if approve:
+        proposal.classification = kampung_classify(
+            kampung=proposal.kampung,
+            level=proposal.level,
+            effective_on=proposal.effective_on,
+            basis=ClassificationBasis.PROPOSAL,
+            decided_by=decided_by.get_full_name() or decided_by.get_username(),
+            decision_ref=f"Usulan #{proposal.pk}",
+            note=proposal.reason,
+        )
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def officer_assign(*, officer: FieldOfficer, region: Region, assigned_on=None):
+    """Assign a PLKB/PKB to a desa/kelurahan (a no-op if already assigned)."""
+    existing = OfficerAssignment.objects.filter(officer=officer, region=region).first()
+    if existing:
+        return existing
+    assignment = OfficerAssignment(
+        officer=officer, region=region, assigned_on=assigned_on
+    )
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def officer_unassign(*, assignment: OfficerAssignment) -> None:
+    """End a PLKB/PKB's assignment to a desa/kelurahan."""
+    assignment.delete()

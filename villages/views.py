@@ -1,40 +1,106 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from .models import KampungKB, Program, Region, RegionLevel
+from kampungkb.access import can, region_within, require, scoped, user_scope
+
+from . import services
+from .forms import (
+    AssignForm,
+    DecisionForm,
+    KampungForm,
+    LaunchForm,
+    PokjaFormSet,
+    ProgramChecklist,
+    ProposalForm,
+    TargetForm,
+    VersionForm,
+    add_service_errors,
+)
+from .models import (
+    ClassificationProposal,
+    FieldOfficer,
+    FormationTarget,
+    KampungKB,
+    LaunchEvent,
+    OfficerAssignment,
+    Program,
+    ProposalStatus,
+    Region,
+    RegionLevel,
+)
 from .selectors import (
     desa_with_kampung,
     formation_by_year,
+    kampung_history,
     kampung_list,
+    kampung_list_for,
     kampung_profile,
+    proposals_pending,
     region_child_summaries,
 )
 
+PAGE_SIZE = 50
+
+# What the profile page may offer, by the action that allows it.
+KAMPUNG_ACTIONS = {
+    "edit": "kampung.change",
+    "pokja": "pokja.change",
+    "program": "program.change",
+    "propose": "proposal.add",
+    "decide": "proposal.decide",
+}
+
 
 def home(request):
-    """The country page: provinces, and shortcuts to the kab/kota that have Kampung KB."""
-    summaries, total = region_child_summaries(region=None)
-    active_kabkota = Region.objects.filter(
-        code__in=KampungKB.objects.values("region__kabkota")
-    ).order_by("code")
+    """The user's own starting page: the country, their region(s) or their villages."""
+    scope = user_scope(request.user)
+    if scope.read is None:
+        summaries, total = region_child_summaries(region=None)
+        active_kabkota = Region.objects.filter(
+            code__in=KampungKB.objects.values("region__kabkota")
+        ).order_by("code")
+        return render(
+            request,
+            "villages/region_detail.html",
+            {
+                "region": None,
+                "summaries": summaries,
+                "total": total,
+                "shortcuts": active_kabkota,
+            },
+        )
+    if len(scope.read) == 1 and not scope.write:
+        return redirect("region-detail", code=scope.read[0].code)
     return render(
         request,
-        "villages/region_detail.html",
+        "villages/home.html",
         {
-            "region": None,
-            "summaries": summaries,
-            "total": total,
-            "shortcuts": active_kabkota,
+            "regions": scope.read,
+            "my_kampungs": kampung_list_for(
+                scoped(KampungKB.objects, request.user, write=True)
+            )
+            if scope.write
+            else [],
         },
     )
 
 
 def region_detail(request, code):
-    region = get_object_or_404(Region, code=code)
-    context = {"region": region, "breadcrumbs": region.ancestors()}
+    region = get_object_or_404(scoped(Region.objects, request.user), code=code)
+    context = {
+        "region": region,
+        "breadcrumbs": readable_ancestors(request.user, region),
+    }
     if region.level == RegionLevel.DESA:
-        context["kampung"] = KampungKB.objects.filter(region=region).first()
+        context["kampung"] = (
+            scoped(KampungKB.objects, request.user).filter(region=region).first()
+        )
     else:
         context["summaries"], context["total"] = region_child_summaries(region=region)
         if region.level <= RegionLevel.KABKOTA:
@@ -48,20 +114,376 @@ def region_detail(request, code):
 
 def kampung_detail(request, pk):
     try:
-        kampung = kampung_profile(pk=pk)
+        kampung = kampung_profile(
+            queryset=scoped(KampungKB.objects, request.user), pk=pk
+        )
     except KampungKB.DoesNotExist:
         raise Http404(_("Kampung KB tidak ditemukan.")) from None
     programs_present = {p.program: p for p in kampung.programs.all()}
+    allowed = {
+        name: can(request.user, action, kampung.region)
+        for name, action in KAMPUNG_ACTIONS.items()
+    }
     return render(
         request,
         "villages/kampung_detail.html",
         {
             "kampung": kampung,
-            "breadcrumbs": [*kampung.region.ancestors(), kampung.region],
+            "breadcrumbs": readable_ancestors(
+                request.user, kampung.region, include_self=True
+            ),
             "classifications": list(kampung.classifications.all()),
             "programs": [
                 (choice, programs_present.get(choice.value)) for choice in Program
             ],
             "officers": [a.officer for a in kampung.region.officer_assignments.all()],
+            "allowed": allowed,
+            "pending": kampung.proposals.filter(status=ProposalStatus.PENDING).first(),
+            "history": kampung_history(kampung=kampung),
         },
     )
+
+
+def readable_ancestors(user, region, *, include_self=False):
+    """The breadcrumb trail above `region`, limited to regions the user may open."""
+    trail = [*region.ancestors(), *([region] if include_self else [])]
+    readable = user_scope(user).read
+    return [r for r in trail if region_within(r, readable)]
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("halaman"))
+
+
+def _writable(user, *levels):
+    """Regions of these levels the user may change, by code."""
+    return scoped(Region.objects.filter(level__in=levels), user, write=True).order_by(
+        "code"
+    )
+
+
+def _kampung_for(request, pk, action):
+    """The Kampung KB if the user may read it (else 404) and do `action` (else 403)."""
+    kampung = get_object_or_404(
+        scoped(KampungKB.objects.select_related("region"), request.user), pk=pk
+    )
+    require(request.user, action, kampung.region)
+    return kampung
+
+
+def _post(request):
+    return request.POST if request.method == "POST" else None
+
+
+def kampung_edit(request, pk):
+    kampung = _kampung_for(request, pk, "kampung.change")
+    form = KampungForm(_post(request), instance=kampung)
+    if form.is_valid():
+        try:
+            services.kampung_update(
+                kampung=kampung,
+                expected_version=form.cleaned_data["version"],
+                **form.profile_fields(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Profil Kampung KB disimpan."))
+            return redirect("kampung-detail", pk=kampung.pk)
+    return render(
+        request, "villages/kampung_form.html", {"kampung": kampung, "form": form}
+    )
+
+
+def _children_page(request, kampung, formset, template):
+    """Save a Pokja or program formset as one edit of the Kampung KB."""
+    version = VersionForm(
+        _post(request), initial={"version": kampung.version}, prefix="kampung"
+    )
+    if request.method == "POST" and version.is_valid() and formset.is_valid():
+        try:
+            services.kampung_children_save(
+                kampung=kampung,
+                expected_version=version.cleaned_data["version"],
+                formset=formset,
+            )
+        except ValidationError as exc:
+            add_service_errors(version, exc)
+        else:
+            messages.success(request, _("Perubahan disimpan."))
+            return redirect("kampung-detail", pk=kampung.pk)
+    return render(
+        request,
+        template,
+        {"kampung": kampung, "formset": formset, "version_form": version},
+    )
+
+
+def pokja_edit(request, pk):
+    kampung = _kampung_for(request, pk, "pokja.change")
+    formset = PokjaFormSet(_post(request), instance=kampung, prefix="pokja")
+    return _children_page(request, kampung, formset, "villages/pokja_form.html")
+
+
+def program_edit(request, pk):
+    kampung = _kampung_for(request, pk, "program.change")
+    checklist = ProgramChecklist(_post(request), kampung=kampung)
+    return _children_page(request, kampung, checklist, "villages/program_form.html")
+
+
+def proposal_create(request, pk):
+    kampung = _kampung_for(request, pk, "proposal.add")
+    form = ProposalForm(_post(request))
+    if form.is_valid():
+        try:
+            services.proposal_create(
+                kampung=kampung, proposed_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Usulan dikirim; staf dinas akan memutuskannya.")
+            )
+            return redirect("kampung-detail", pk=kampung.pk)
+    return render(
+        request,
+        "villages/proposal_form.html",
+        {
+            "kampung": kampung,
+            "form": form,
+            "current": kampung.current_classification(),
+            "pending": kampung.proposals.filter(status=ProposalStatus.PENDING).first(),
+        },
+    )
+
+
+def proposal_list(request):
+    require(request.user, "proposal.decide")
+    proposals = scoped(ClassificationProposal.objects, request.user, write=True)
+    return render(
+        request,
+        "villages/proposal_list.html",
+        {
+            "pending": proposals_pending(queryset=proposals),
+            "decided": proposals.exclude(status=ProposalStatus.PENDING)
+            .select_related("kampung", "decided_by")
+            .order_by("-decided_at")[:20],
+        },
+    )
+
+
+def proposal_decide(request, pk):
+    proposal = get_object_or_404(
+        scoped(
+            ClassificationProposal.objects.select_related(
+                "kampung__region", "proposed_by", "decided_by"
+            ),
+            request.user,
+        ),
+        pk=pk,
+    )
+    require(request.user, "proposal.decide", proposal.kampung.region)
+    form = DecisionForm(_post(request))
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.proposal_decide(
+                proposal=proposal,
+                approve=approve,
+                decided_by=request.user,
+                note=form.cleaned_data["decision_note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Usulan disetujui; riwayat klasifikasi diperbarui.")
+                if approve
+                else _("Usulan ditolak."),
+            )
+            return redirect("proposal-list")
+    return render(
+        request,
+        "villages/proposal_decide.html",
+        {
+            "proposal": proposal,
+            "form": form,
+            "current": proposal.kampung.current_classification(),
+        },
+    )
+
+
+def launch_list(request):
+    launches = (
+        scoped(LaunchEvent.objects, request.user)
+        .select_related("organizer")
+        .prefetch_related(
+            Prefetch("kampungs", queryset=KampungKB.objects.order_by("region"))
+        )
+    )
+    page = _page(request, launches)
+    for launch in page:
+        launch.editable = can(request.user, "launch.change", launch.organizer)
+    return render(
+        request,
+        "villages/launch_list.html",
+        {"page": page, "can_add": can(request.user, "launch.change")},
+    )
+
+
+def launch_edit(request, pk=None):
+    require(request.user, "launch.change")
+    event = None
+    if pk is not None:
+        event = get_object_or_404(scoped(LaunchEvent.objects, request.user), pk=pk)
+        require(request.user, "launch.change", event.organizer)
+    form = LaunchForm(
+        _post(request),
+        instance=event,
+        organizers=_writable(request.user, RegionLevel.KABKOTA, RegionLevel.KECAMATAN),
+        kampungs=scoped(KampungKB.objects, request.user, write=True),
+    )
+    if form.is_valid():
+        try:
+            if event is None:
+                services.launch_record(**form.launch_fields())
+            else:
+                services.launch_update(event=event, **form.launch_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Acara pencanangan disimpan."))
+            return redirect("launch-list")
+    return render(request, "villages/launch_form.html", {"form": form, "event": event})
+
+
+def _target_initial(request, targets):
+    """The form's values when a row's "ubah" link was followed."""
+    pk = request.GET.get("ubah", "")
+    if not pk.isdigit():
+        return {}
+    target = get_object_or_404(targets, pk=pk)
+    return {
+        "region": target.region,
+        "year": target.year,
+        "new_count": target.new_count,
+        "source": target.source,
+    }
+
+
+def target_list(request):
+    targets = (
+        scoped(FormationTarget.objects, request.user)
+        .select_related("region")
+        .order_by("region", "-year")
+    )
+    form, regions = None, []
+    if can(request.user, "target.change"):
+        regions = _writable(request.user, RegionLevel.KABKOTA)
+        form = TargetForm(
+            _post(request), regions=regions, initial=_target_initial(request, targets)
+        )
+    elif request.method == "POST":
+        raise PermissionDenied
+    if form is not None and form.is_valid():
+        try:
+            target = services.target_set(**form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Target %(year)s untuk %(region)s disimpan.")
+                % {"year": target.year, "region": target.region.name},
+            )
+            return redirect("target-list")
+    return render(
+        request,
+        "villages/target_list.html",
+        {
+            "targets": targets,
+            "form": form,
+            "writable": {region.pk for region in regions},
+        },
+    )
+
+
+def officer_list(request):
+    require(request.user, "assignment.change")
+    officers = (
+        scoped(FieldOfficer.objects, request.user)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=OfficerAssignment.objects.select_related("region__kecamatan"),
+            )
+        )
+        .order_by("name")
+    )
+    return render(
+        request, "villages/officer_list.html", {"page": _page(request, officers)}
+    )
+
+
+def officer_detail(request, pk):
+    require(request.user, "assignment.change")
+    officer = get_object_or_404(
+        scoped(FieldOfficer.objects.select_related("user"), request.user), pk=pk
+    )
+    form = AssignForm(_post(request), regions=_writable(request.user, RegionLevel.DESA))
+    if form.is_valid():
+        try:
+            services.officer_assign(officer=officer, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(officer)s ditugaskan di %(region)s.")
+                % {
+                    "officer": officer.name,
+                    "region": form.cleaned_data["region"].label,
+                },
+            )
+            return redirect("officer-detail", pk=officer.pk)
+    assignments = officer.assignments.select_related("region__kecamatan")
+    for assignment in assignments:
+        assignment.removable = can(request.user, "assignment.change", assignment.region)
+    return render(
+        request,
+        "villages/officer_detail.html",
+        {"officer": officer, "assignments": assignments, "form": form},
+    )
+
+
+@require_POST
+def officer_unassign(request, pk):
+    assignment = get_object_or_404(
+        scoped(
+            OfficerAssignment.objects.select_related("region", "officer"), request.user
+        ),
+        pk=pk,
+    )
+    require(request.user, "assignment.change", assignment.region)
+    officer = assignment.officer
+    if officer.assignments.count() == 1:
+        # The officer would drop out of every staff member's scope and list.
+        messages.error(
+            request,
+            _(
+                "Ini satu-satunya desa/kelurahan %(officer)s. Tugaskan desa/kelurahan "
+                "lain dulu, atau nonaktifkan akunnya di halaman Pengguna."
+            )
+            % {"officer": officer.name},
+        )
+    else:
+        services.officer_unassign(assignment=assignment)
+        messages.success(
+            request,
+            _("Penugasan %(officer)s di %(region)s diakhiri.")
+            % {"officer": officer.name, "region": assignment.region.label},
+        )
+    return redirect("officer-detail", pk=officer.pk)

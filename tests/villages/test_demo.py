@@ -188,23 +188,48 @@ def test_load_demo_reports_what_it_created(demo_module):
     assert "Demo registry: 312 Kampung KB created." in demo_module
 
 
-def test_without_debug_load_demo_creates_no_administrator(demo_module):
-    assert "no demo administrator is created" in demo_module
-    assert "Password" not in demo_module
+def test_without_debug_load_demo_creates_no_accounts(demo_module):
+    assert "no demo accounts are created" in demo_module
+    assert "password" not in demo_module.lower().replace("createsuperuser", "")
     assert not get_user_model().objects.exists()
 
 
-def test_in_debug_load_demo_creates_admin_and_prints_the_password_once(settings):
+def _printed_passwords(output):
+    return dict(re.findall(r"username (\S+)\s+password (\S+)", output))
+
+
+def test_in_debug_load_demo_creates_one_account_per_role_and_prints_passwords_once(
+    settings,
+):
     settings.DEBUG = True
     first = _load_demo()
-    match = re.search(r"Username: admin\s+Password: (\S+)", first)
-    assert match, first
-    admin = get_user_model().objects.get(username="admin")
-    assert admin.is_superuser and admin.is_staff
-    assert admin.check_password(match.group(1))
+    passwords = _printed_passwords(first)
+    assert set(passwords) == {
+        "admin",
+        "staf.kota",
+        "plkb.selatan",
+        "pimpinan.kota",
+        "evaluator.kota",
+    }
+    users = {u.username: u for u in get_user_model().objects.all()}
+    for username, password in passwords.items():
+        assert users[username].check_password(password), username
+    assert users["admin"].is_superuser and users["admin"].is_staff
+    assert {u.role for name, u in users.items() if name != "admin"} == {
+        "staf",
+        "plkb",
+        "pimpinan",
+        "evaluator",
+    }
+    assert [r.code for r in users["pimpinan.kota"].regions.all()] == ["33.75"]
+    plkb_desa = sorted(
+        a.region.code for a in users["plkb.selatan"].field_officer.assignments.all()
+    )
+    assert all(code.startswith("33.75.04.") for code in plkb_desa)
+    assert len(plkb_desa) >= 2
 
     second = _load_demo()
-    assert "Password" not in second
-    assert match.group(1) not in second
-    assert "Demo administrator 'admin' already exists" in second
-    assert get_user_model().objects.count() == 1
+    assert _printed_passwords(second) == {}
+    assert not any(password in second for password in passwords.values())
+    assert "'admin' already exists" in second
+    assert get_user_model().objects.count() == 5

@@ -1,12 +1,26 @@
-import secrets
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from kampungkb.models import Role
+from kampungkb.services import temporary_password, user_create
 from villages.demo import demo_load
+from villages.models import Region
 
 DEMO_ADMIN = "admin"
+# One account per role for Kota Pekalongan (username, role, names, region codes).
+DEMO_USERS = [
+    ("staf.kota", Role.STAF, "Staf", "Dinsos-P2KB", ["33.75"]),
+    (
+        "plkb.selatan",
+        Role.PLKB,
+        "PLKB",
+        "Pekalongan Selatan",
+        ["33.75.04.1004", "33.75.04.1006", "33.75.04.1008"],
+    ),
+    ("pimpinan.kota", Role.PIMPINAN, "Pimpinan", "Kota Pekalongan", ["33.75"]),
+    ("evaluator.kota", Role.EVALUATOR, "Evaluator", "Kota Pekalongan", ["33.75"]),
+]
 
 
 class Command(BaseCommand):
@@ -15,27 +29,46 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = demo_load()
         self.stdout.write(f"Demo registry: {created} Kampung KB created.")
-        self._demo_admin()
-
-    def _demo_admin(self):
-        User = get_user_model()
         if not settings.DEBUG:
             self.stdout.write(
-                "Production mode (DEBUG off): no demo administrator is created; "
+                "Production mode (DEBUG off): no demo accounts are created; "
                 "use `python manage.py createsuperuser`."
             )
             return
-        if User.objects.filter(username=DEMO_ADMIN).exists():
+        admin = self._demo_admin()
+        self._demo_users(admin)
+
+    def _demo_admin(self):
+        User = get_user_model()
+        admin = User.objects.filter(username=DEMO_ADMIN).first()
+        if admin:
             self.stdout.write(
-                f"Demo administrator '{DEMO_ADMIN}' already exists; its password was shown "
-                f"when it was made (reset it with `python manage.py changepassword {DEMO_ADMIN}`)."
+                f"Demo account '{DEMO_ADMIN}' already exists; its password was shown when "
+                f"it was made (reset: `python manage.py changepassword {DEMO_ADMIN}`)."
             )
-            return
-        password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(DEMO_ADMIN, email="", password=password)
+            return admin
+        password = temporary_password()
+        admin = User.objects.create_superuser(DEMO_ADMIN, email="", password=password)
         # Printed once, here, and stored nowhere else.
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo administrator created. Username: {DEMO_ADMIN}  Password: {password}"
+        self.stdout.write(self.style.SUCCESS(self._line(DEMO_ADMIN, "admin", password)))
+        return admin
+
+    def _demo_users(self, admin):
+        User = get_user_model()
+        for username, role, first, last, codes in DEMO_USERS:
+            if User.objects.filter(username=username).exists():
+                self.stdout.write(f"Demo account '{username}' already exists.")
+                continue
+            _user, password = user_create(
+                actor=admin,
+                username=username,
+                role=role,
+                first_name=first,
+                last_name=last,
+                regions=Region.objects.filter(code__in=codes),
             )
-        )
+            self.stdout.write(self.style.SUCCESS(self._line(username, role, password)))
+
+    @staticmethod
+    def _line(username, role, password):
+        return f"Demo account ({role}): username {username}  password {password}"

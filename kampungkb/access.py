@@ -1,0 +1,149 @@
+"""The one place that decides who may see and change what.
+
+Every list, page, export and API view gets its rows through `scoped()` and checks
+writes with `require()`. A model says where its region is with `scope_paths`: a
+tuple of lookups to a Region (empty string: the row is a Region). A row is readable
+when any path lands in the user's read scope, and writable when any of its
+`write_scope_paths` (default: the same) lands in the write scope.
+
+Roles (DOMAIN.md, "Users"):
+- administrator: everything, everywhere;
+- staf dinas: read and write everything in their regions;
+- PLKB/PKB: write the Kampung KB of their assigned desa/kelurahan, read their kecamatan;
+- pimpinan: read their regions;
+- evaluator: nothing in the registry (the evaluations app grants what is assigned).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from villages.models import ANCESTOR_FIELD, OfficerAssignment, Region
+
+from .models import Role
+
+# What each role may do, wherever its write scope allows.
+ROLE_ACTIONS = {
+    Role.STAF: {
+        "kampung.add",
+        "kampung.change",
+        "kampung.deactivate",
+        "classification.add",
+        "proposal.add",
+        "proposal.decide",
+        "pokja.change",
+        "program.change",
+        "launch.change",
+        "target.change",
+        "assignment.change",
+        "user.manage",
+    },
+    Role.PLKB: {"kampung.change", "pokja.change", "program.change", "proposal.add"},
+    Role.PIMPINAN: set(),
+    Role.EVALUATOR: set(),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Regions a user may read and write; None means the whole country."""
+
+    read: tuple[Region, ...] | None
+    write: tuple[Region, ...] | None
+
+
+def _plkb_desa(user):
+    return tuple(
+        a.region
+        for a in OfficerAssignment.objects.filter(officer__user=user).select_related(
+            "region__kecamatan"
+        )
+    )
+
+
+def user_scope(user) -> Scope:
+    """Compute (once per request) the regions the user reads and writes."""
+    cached = getattr(user, "_kkb_scope", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        scope = Scope(read=(), write=())
+    elif user.effective_role == Role.ADMIN:
+        scope = Scope(read=None, write=None)
+    elif user.effective_role == Role.PLKB:
+        desa = _plkb_desa(user)
+        kecamatan = {d.kecamatan_id: d.kecamatan for d in desa}
+        scope = Scope(read=tuple(kecamatan.values()), write=desa)
+    elif user.effective_role == Role.EVALUATOR:
+        scope = Scope(read=(), write=())
+    else:
+        regions = tuple(user.regions.all())
+        writes = regions if user.effective_role == Role.STAF else ()
+        scope = Scope(read=regions, write=writes)
+    user._kkb_scope = scope
+    return scope
+
+
+def _region_q(path, regions):
+    if regions is None:
+        return Q()
+    q = Q(pk__in=[])
+    for region in regions:
+        field = ANCESTOR_FIELD[region.level]
+        q |= Q(**{f"{path}__{field}" if path else field: region.code})
+    return q
+
+
+def scoped(queryset, user, *, write=False):
+    """The rows of `queryset` that `user` may read (or, with write=True, change)."""
+    scope = user_scope(user)
+    regions = scope.write if write else scope.read
+    if regions is None:
+        return queryset
+    model = queryset.model
+    paths = (
+        getattr(model, "write_scope_paths", model.scope_paths)
+        if write
+        else model.scope_paths
+    )
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= _region_q(path, regions)
+    if any(_crosses_to_many(model, p) for p in paths):
+        # A join through a to-many relation could repeat rows; filter by key instead.
+        return queryset.filter(pk__in=model._default_manager.filter(q).values("pk"))
+    return queryset.filter(q)
+
+
+def _crosses_to_many(model, path):
+    for name in path.split("__") if path else ():
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
+
+
+def region_within(region: Region, regions) -> bool:
+    if regions is None:
+        return True
+    return any(
+        region.code == r.code or region.code.startswith(r.code + ".") for r in regions
+    )
+
+
+def can(user, action: str, region: Region | None = None) -> bool:
+    """Whether the user's role allows `action`, in `region` if one is given."""
+    if not user.is_authenticated:
+        return False
+    role = user.effective_role
+    if role != Role.ADMIN and action not in ROLE_ACTIONS.get(role, ()):
+        return False
+    return region is None or region_within(region, user_scope(user).write)
+
+
+def require(user, action: str, region: Region | None = None):
+    """Raise PermissionDenied (403) unless `can(user, action, region)`."""
+    if not can(user, action, region):
+        raise PermissionDenied

@@ -1,0 +1,255 @@
+"""What every API view shares, and the account endpoints /api/me/ and /api/token/.
+
+Rows always come through `kampungkb.access.scoped()`: a row outside the user's read
+scope does not exist for them (404, or "does not exist" when referenced in input),
+and a write outside their role or write scope is refused (403).
+"""
+
+import json
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from villages.models import Region
+from villages.services import StaleEdit
+
+from .access import ROLE_ACTIONS, can, require, scoped, user_scope
+from .models import Role, User
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class StrictJSONParser(JSONParser):
+    """JSON whose text can be stored: a lone surrogate is refused with a 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise exceptions.ParseError(_("Teks bukan Unicode yang sah.")) from exc
+        return data
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = _("Data ini sudah diubah orang lain.")
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, also turning the services' errors into API answers.
+
+    A stale edit is a 409; any other Django ValidationError is a 400 with the
+    messages under the field they concern.
+    """
+    if isinstance(exc, StaleEdit):
+        exc = Conflict(detail=" ".join(exc.messages), code="stale")
+    elif isinstance(exc, DjangoValidationError):
+        detail = serializers.as_serializer_error(exc)
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        exc = exceptions.ValidationError(detail)
+    return drf_exception_handler(exc, context)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+_ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": "Messages per input field (a list of strings, or nested for "
+        "lists); `non_field_errors` holds those about the input as a whole.",
+        "additionalProperties": {},
+    },
+}
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input",
+    "401": "Not signed in",
+    "403": "Not allowed for your role or region",
+    "404": "Not found, or outside your region",
+}
+
+
+def document_errors(result, generator, request, public):
+    """Add the error answers every operation can give to the schema.
+
+    A spectacular postprocessing hook: 401/403 where sign-in is needed, 404 for a
+    path with an id or a page number, 400 for input or filters.
+    """
+    result.setdefault("components", {}).setdefault("schemas", {}).update(_ERROR_SCHEMAS)
+    for path, operations in result["paths"].items():
+        for method, operation in operations.items():
+            query = {
+                p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+            }
+            codes = []
+            if query or method in ("post", "put", "patch"):
+                codes.append("400")
+            if {} not in operation.get("security", [{}]):
+                codes += ["401", "403"]
+            if "{" in path or "page" in query:
+                codes.append("404")
+            for code in codes:
+                schema = "ValidationError" if code == "400" else "Error"
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": _ERROR_DESCRIPTIONS[code],
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": f"#/components/schemas/{schema}"}
+                            }
+                        },
+                    },
+                )
+    return result
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to a row the requesting user may read; others do not exist."""
+
+    def get_queryset(self):
+        return scoped(super().get_queryset(), self.context["request"].user)
+
+    def to_internal_value(self, data):
+        # PostgreSQL refuses a NUL byte in a query; such a key names nothing anyway.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Reads through `scoped()`; writes checked by `require_writable()`."""
+
+    parser_classes = [StrictJSONParser]
+    pagination_class = Pagination
+    # Any key reaches the view, so a malformed one is a JSON 404 like a missing one.
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return scoped(super().get_queryset(), self.request.user)
+
+    def require_writable(self, obj, action: str):
+        """403 unless the role allows `action` and `obj` is in the write scope."""
+        user = self.request.user
+        require(user, action)
+        writable = scoped(
+            type(obj)._default_manager.filter(pk=obj.pk), user, write=True
+        )
+        if not writable.exists():
+            raise PermissionDenied
+
+
+class RegionBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level"]
+
+
+ALL_ACTIONS = sorted(set().union(*ROLE_ACTIONS.values()))
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    read_regions = RegionBriefSerializer(
+        many=True,
+        allow_null=True,
+        help_text="Regions whose records you read, with everything below them; "
+        "null: the whole country.",
+    )
+    write_regions = RegionBriefSerializer(
+        many=True,
+        allow_null=True,
+        help_text="Regions whose records you may change; null: the whole country.",
+    )
+    actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_ACTIONS),
+        help_text="What your role may do, within `write_regions`.",
+    )
+
+
+class MeView(APIView):
+    """The signed-in user: role, the regions they read and write, allowed actions."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        scope = user_scope(user)
+        data = {
+            "username": user.get_username(),
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "role": user.effective_role,
+            "read_regions": scope.read,
+            "write_regions": scope.write,
+            "actions": [action for action in ALL_ACTIONS if can(user, action)],
+        }
+        return Response(MeSerializer(data).data)
+
+
+class TokenSerializer(AuthTokenSerializer):
+    # No longer than a username can be: django-axes records every attempt, and a
+    # longer name would overflow its column (a 500 on PostgreSQL).
+    username = serializers.CharField(
+        label=_("Username"),
+        max_length=User._meta.get_field("username").max_length,
+        write_only=True,
+    )
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for your API token.
+
+    Send it as `Authorization: Token <token>`. Repeated wrong passwords lock the
+    account as the login page does (429).
+    """
+
+    # No session: a browser's cookie must not make this a CSRF-checked request.
+    authentication_classes = ()
+    serializer_class = TokenSerializer
+
+    @extend_schema(
+        responses={
+            200: TokenSerializer,
+            429: OpenApiResponse(ErrorSerializer, description="Locked out"),
+        }
+    )
+    def post(self, request, *args, **kwargs):
+        # The serializer authenticates with the request, so django-axes counts the
+        # failure and refuses a locked-out account; it flags the request when it does.
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                raise exceptions.Throttled(
+                    detail=_(
+                        "Terlalu banyak percobaan masuk yang gagal. Coba lagi setelah "
+                        "30 menit, atau minta staf dinas mengatur ulang kata sandi Anda."
+                    )
+                ) from None
+            raise

@@ -1,0 +1,42 @@
+"""The REST API: one router for every app, the OpenAPI schema and its Swagger UI."""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from villages import api as villages
+
+from .api import MeView, TokenView
+
+# Namespaced: the pages have their own `kampung-detail`, `proposal-list`, ...
+app_name = "api"
+
+router = DefaultRouter()
+# Region codes contain dots: no ".json" suffix routes to confuse them with.
+router.include_format_suffixes = False
+router.register("regions", villages.RegionViewSet, basename="region")
+router.register("kampung", villages.KampungViewSet, basename="kampung")
+router.register(
+    "classifications", villages.ClassificationViewSet, basename="classification"
+)
+router.register("proposals", villages.ProposalViewSet, basename="proposal")
+router.register("pokja", villages.PokjaViewSet, basename="pokja")
+router.register("programs", villages.ProgramViewSet, basename="program")
+router.register("launches", villages.LaunchViewSet, basename="launch")
+router.register("targets", villages.TargetViewSet, basename="target")
+router.register("officers", villages.OfficerViewSet, basename="officer")
+router.register("assignments", villages.AssignmentViewSet, basename="assignment")
+
+urlpatterns = [
+    *router.urls,
+    path("me/", MeView.as_view(), name="me"),
+    path("token/", TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # A page for people: without a session it sends them to the login page.
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+]

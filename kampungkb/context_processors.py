@@ -1,0 +1,18 @@
+from .access import can
+
+# Top-bar links and the action that shows each one.
+NAV_ACTIONS = {
+    "proposals": "proposal.decide",
+    "launches": "launch.change",
+    "targets": "target.change",
+    "officers": "assignment.change",
+    "users": "user.manage",
+}
+
+
+def nav(request):
+    """Which top-bar links the signed-in user's role allows."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {}}
+    return {"nav": {name: can(user, action) for name, action in NAV_ACTIONS.items()}}

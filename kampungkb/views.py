@@ -1,0 +1,131 @@
+"""Pages for one's own account and for staff managing the accounts of their region."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+
+from . import services
+from .access import require, scoped
+from .forms import UserCreateForm, UserUpdateForm
+from .models import Role, User
+
+PAGE_SIZE = 50
+
+
+class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
+    template_name = "kampungkb/password_change.html"
+    success_url = reverse_lazy("home")
+    success_message = gettext_lazy("Kata sandi Anda sudah diganti.")
+
+
+def _post(request):
+    return request.POST if request.method == "POST" else None
+
+
+def work_regions(user):
+    """The regions an account works in: a PLKB's assigned desa, else its regions."""
+    if user.role == Role.PLKB and hasattr(user, "field_officer"):
+        return [a.region for a in user.field_officer.assignments.all()]
+    return list(user.regions.all())
+
+
+def _managed_user(request, pk):
+    """An account the actor may manage: 404 outside their region, 403 for admins."""
+    require(request.user, "user.manage")
+    user = get_object_or_404(scoped(User.objects, request.user, write=True), pk=pk)
+    if user.effective_role == Role.ADMIN and request.user.effective_role != Role.ADMIN:
+        raise PermissionDenied
+    return user
+
+
+def user_list(request):
+    require(request.user, "user.manage")
+    users = (
+        scoped(User.objects, request.user, write=True)
+        .prefetch_related("regions", "field_officer__assignments__region")
+        .order_by("username")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+        )
+    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("halaman"))
+    for user in page:
+        user.work_regions = work_regions(user)
+        user.manageable = (
+            user.effective_role != Role.ADMIN
+            or request.user.effective_role == Role.ADMIN
+        )
+    return render(request, "kampungkb/user_list.html", {"page": page, "query": query})
+
+
+@never_cache
+def user_create(request):
+    require(request.user, "user.manage")
+    form = UserCreateForm(_post(request), actor=request.user)
+    if form.is_valid():
+        try:
+            user, password = services.user_create(
+                actor=request.user, **form.service_fields()
+            )
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            return render(
+                request,
+                "kampungkb/user_password.html",
+                {"account": user, "password": password, "created": True},
+            )
+    return render(request, "kampungkb/user_form.html", {"form": form})
+
+
+def user_edit(request, pk):
+    user = _managed_user(request, pk)
+    regions = work_regions(user)
+    form = UserUpdateForm(
+        _post(request),
+        actor=request.user,
+        initial={
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "role": user.role,
+            "is_active": user.is_active,
+            "desa" if user.role == Role.PLKB else "areas": regions,
+        },
+    )
+    if form.is_valid():
+        try:
+            services.user_update(actor=request.user, user=user, **form.service_fields())
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(
+                request, _("Akun %(username)s disimpan.") % {"username": user}
+            )
+            return redirect("user-list")
+    return render(request, "kampungkb/user_form.html", {"form": form, "account": user})
+
+
+@never_cache
+def user_reset_password(request, pk):
+    user = _managed_user(request, pk)
+    if request.method == "POST":
+        password = services.user_reset_password(actor=request.user, user=user)
+        return render(
+            request,
+            "kampungkb/user_password.html",
+            {"account": user, "password": password},
+        )
+    return render(request, "kampungkb/user_reset_confirm.html", {"account": user})

@@ -1,0 +1,195 @@
+"""The API against its own OpenAPI schema: a bounded property-based run (schemathesis).
+
+Every operation gets generated valid and invalid input, as an administrator, so
+writes go through. No answer may be a 5xx, and every answer must be documented:
+its status code, content type and body shape.
+"""
+
+import datetime
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.management import call_command
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from kampungkb.wsgi import application
+from tests.factories import PokjaMemberFactory, ProgramIntegrationFactory
+from villages.models import (
+    ClassificationProposal,
+    FormationTarget,
+    LaunchEvent,
+    OfficerAssignment,
+    Region,
+)
+
+from .conftest import BANYURIP, JENGGOT, MEDONO
+
+CONFIG = {
+    "seed": 20250429,
+    # Valid and invalid input; each operation on its own, no multi-step scenarios.
+    "generation": {"mode": "all"},
+    "phases": {"stateful": {"enabled": False}},
+}
+# Bounded and repeatable: the same examples every run, nothing stored between runs.
+BOUNDED = settings(
+    max_examples=25,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    # The seeded registry is shared by an operation's examples, on purpose.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    openapi_checks.status_code_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_schema_conformance,
+]
+
+
+def _schema():
+    # The schema /api/schema/ serves, generated in-process: loading it over HTTP
+    # would need a signed-in user before the test database exists.
+    loaded = schemathesis.openapi.from_dict(
+        SchemaGenerator().get_schema(request=None, public=True),
+        config=schemathesis.Config.from_dict(CONFIG),
+    )
+    loaded.app = application
+    return loaded
+
+
+schema = _schema()
+
+# Keys of the rows the `seeded` fixture made, by the collection path (for ids in
+# paths) or the input field (for references in bodies). Random keys almost never
+# exist; mixing these in lets the run reach the services behind the lookups.
+KNOWN: dict[str, list] = {}
+
+
+def _sometimes_known(values, known):
+    if not isinstance(values, dict):
+        return st.just(values)
+    return st.fixed_dictionaries(
+        {
+            name: st.sampled_from([value, *known(name)])
+            if known(name)
+            else st.just(value)
+            for name, value in values.items()
+        }
+    )
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    collection = context.operation.path.split("{")[0]
+    return _sometimes_known(path_parameters, lambda name: KNOWN.get(collection, []))
+
+
+@schema.hook
+def flatmap_body(context, body):
+    return _sometimes_known(body, lambda name: KNOWN.get(name, []))
+
+
+@pytest.fixture
+def in_process_wsgi():
+    """Keep the test's database connection across requests, as Django's test client does.
+
+    Django closes old connections around each request; inside the test's
+    transaction that would throw away the data the run works on.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield application
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(users, registry, settings):
+    """One row of everything, and an administrator's token; fills KNOWN."""
+    # schemathesis sends `Host: localhost`.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    jenggot, medono = registry[JENGGOT], registry[MEDONO]
+    launch = LaunchEvent.objects.create(
+        date=datetime.date(2023, 6, 7), organizer=Region.objects.get(code="33.75.02")
+    )
+    launch.kampungs.add(medono)
+    officer = users["plkb"].field_officer
+    proposal = ClassificationProposal.objects.create(
+        kampung=jenggot,
+        level="berkembang",
+        effective_on=datetime.date(2024, 6, 1),
+        reason="Semua seksi aktif.",
+        proposed_by=users["plkb"],
+    )
+    kampung_ids = [k.pk for k in registry.values()]
+    KNOWN.clear()
+    KNOWN.update(
+        {
+            "/api/regions/": ["33.75", "33.75.04", JENGGOT],
+            "/api/kampung/": kampung_ids,
+            "/api/classifications/": [
+                c.pk for k in registry.values() for c in k.classifications.all()
+            ],
+            "/api/proposals/": [proposal.pk],
+            "/api/pokja/": [PokjaMemberFactory(kampung=jenggot).pk],
+            "/api/programs/": [ProgramIntegrationFactory(kampung=jenggot).pk],
+            "/api/launches/": [launch.pk],
+            "/api/targets/": [
+                FormationTarget.objects.create(
+                    region=Region.objects.get(code="33.75"), year=2023, new_count=13
+                ).pk
+            ],
+            "/api/officers/": [officer.pk],
+            "/api/assignments/": list(
+                OfficerAssignment.objects.values_list("pk", flat=True)
+            ),
+            "kampung": kampung_ids,
+            "kampungs": [[medono.pk], kampung_ids],
+            # A desa without a Kampung KB, one with, a kecamatan and a kota.
+            "region": ["33.75.02.1002", BANYURIP, "33.75.04", "33.75"],
+            "organizer": ["33.75", "33.75.02"],
+            "officer": [officer.pk],
+            "version": [1, 2],
+        }
+    )
+    return Token.objects.create(user=users["admin"]).key
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@BOUNDED
+def test_api_answers_as_its_schema_says(case, seeded, in_process_wsgi):
+    case.call_and_validate(headers={"Authorization": f"Token {seeded}"}, checks=CHECKS)
+
+
+def test_schema_is_valid_openapi_without_warnings(tmp_path):
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(tmp_path / "schema.yaml"),
+    )
+
+
+def test_swagger_ui_is_served_by_the_app(client, users):
+    assert client.get("/api/docs/").status_code == 302
+
+    client.force_login(users["pimpinan"])
+    page = client.get("/api/docs/").content.decode()
+
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "//cdn" not in page and "unpkg" not in page and "jsdelivr" not in page
+    assert client.get("/api/schema/").status_code == 200

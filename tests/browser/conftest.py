@@ -1,0 +1,100 @@
+"""Real Chromium (Debian's `chromium`) driven by Playwright against pytest-django's live server."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get(
+    "CHROMIUM_PATH", shutil.which("chromium") or "/usr/bin/chromium"
+)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PHONE = {"width": 360, "height": 780}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_as_in_production():
+    """Let WhiteNoise serve the collected, hashed files, as it does in production.
+
+    pytest-django's live server would otherwise answer /static/ from the app
+    folders, where the hashed names the pages ask for do not exist.
+    """
+    import django.contrib.staticfiles.handlers as handlers
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(handlers, "StaticFilesHandler", lambda application: application)
+        yield
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop on this thread; Django would then
+    # take the tests' own ORM calls for async code. They are plain sync calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium package"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def phone(chromium, live_server, request):
+    """A phone-sized page; its screenshot is saved under tests/artifacts when done."""
+    context = chromium.new_context(
+        viewport=PHONE, locale="id-ID", base_url=live_server.url
+    )
+    page = context.new_page()
+    # Nothing may come from the internet: fail any request that leaves the live server.
+    external = []
+    page.on(
+        "request",
+        lambda req: (
+            None if req.url.startswith(live_server.url) else external.append(req.url)
+        ),
+    )
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+    context.close()
+    assert not external, f"requests outside the app: {external}"
+
+
+def sign_in(page, username, password):
+    page.goto("/masuk/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def assert_fits_the_screen(page):
+    """The page must not scroll sideways; wide tables scroll inside their own box."""
+    width = page.viewport_size["width"]
+    overflowing = page.evaluate(
+        """(width) => [...document.querySelectorAll('body *')]
+            .filter(e => (e.getBoundingClientRect().right > width + 1
+                          || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')
+                         && !(e.parentElement && e.parentElement.closest('.table-wrap')))
+            .slice(0, 5)
+            .map(e => `${e.tagName}.${e.className}: ${(e.innerText || '').slice(0, 60)}`)""",
+        width,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, overflowing

@@ -1,0 +1,332 @@
+"""Forms of the data-entry pages; they validate, the services in services.py write."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import inlineformset_factory
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    SHARED_POKJA_ROLES,
+    ClassificationLevel,
+    ClassificationProposal,
+    FormationTarget,
+    KampungKB,
+    LaunchEvent,
+    OfficerAssignment,
+    PokjaMember,
+    Program,
+    ProgramIntegration,
+)
+from .services import KAMPUNG_EDITABLE_FIELDS
+
+# Above this many regions a <select> is too heavy for a phone: type the code instead.
+CHOICE_LIMIT = 2000
+
+
+def _label(model, name):
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def date_input():
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def add_service_errors(form, error: ValidationError):
+    """Show a service's ValidationError next to the fields it names, else on top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def region_label(region):
+    return f"{region.label} ({region.code})"
+
+
+class RegionCodeField(forms.ModelChoiceField):
+    """A region typed as its Kemendagri code, for choices too many for a list."""
+
+    widget = forms.TextInput(attrs={"placeholder": "33.75.04.1004"})
+
+    def to_python(self, value):
+        return super().to_python(value.strip() if isinstance(value, str) else value)
+
+
+class RegionCodesField(forms.ModelMultipleChoiceField):
+    """Several region codes typed in one box, separated by commas or spaces."""
+
+    widget = forms.TextInput(attrs={"placeholder": "33.75.01, 33.75.02"})
+
+    def clean(self, value):
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        return super().clean(value)
+
+    def prepare_value(self, value):
+        value = super().prepare_value(value)
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+
+def region_field(queryset, *, multiple=False, **kwargs):
+    """A list of the regions when it is short enough, otherwise a code to type."""
+    if queryset.count() > CHOICE_LIMIT and multiple:
+        field_class = RegionCodesField
+        kwargs.setdefault(
+            "help_text", _("Ketik kode wilayah Kemendagri, pisahkan dengan koma.")
+        )
+    elif queryset.count() > CHOICE_LIMIT:
+        field_class = RegionCodeField
+        kwargs.setdefault(
+            "help_text", _("Ketik kode wilayah Kemendagri, misalnya 33.75.04.1004.")
+        )
+    elif multiple:
+        field_class = forms.ModelMultipleChoiceField
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+    else:
+        field_class = forms.ModelChoiceField
+    field = field_class(queryset=queryset, **kwargs)
+    field.label_from_instance = region_label
+    return field
+
+
+class KampungForm(forms.ModelForm):
+    """Profile and readiness of a Kampung KB, with the version the page was built from."""
+
+    version = forms.IntegerField(label=_("Versi halaman"), widget=forms.HiddenInput)
+
+    class Meta:
+        model = KampungKB
+        fields = KAMPUNG_EDITABLE_FIELDS
+        widgets = {
+            "formed_on": date_input(),
+            "sk_date": date_input(),
+            "secretariat_address": forms.Textarea(attrs={"rows": 3}),
+            "rumah_dataku": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def profile_fields(self):
+        return {name: self.cleaned_data[name] for name in KAMPUNG_EDITABLE_FIELDS}
+
+
+class VersionForm(forms.Form):
+    """The Kampung KB version a Pokja or program page was built from."""
+
+    version = forms.IntegerField(label=_("Versi halaman"), widget=forms.HiddenInput)
+
+
+class PokjaMemberForm(forms.ModelForm):
+    class Meta:
+        model = PokjaMember
+        fields = ("role", "seksi", "name", "position")
+
+
+class BasePokjaFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # Django checks a conditional unique constraint against the database only,
+        # so two new rows for the same post would pass and then fail on save.
+        taken = set()
+        for form in self.forms:
+            if not form.is_valid() or form.cleaned_data.get("DELETE"):
+                continue
+            role = form.cleaned_data.get("role")
+            if not role or role in SHARED_POKJA_ROLES:
+                continue
+            post = (role, form.cleaned_data["seksi"])
+            if post in taken:
+                form.add_error(
+                    "role", _("Jabatan ini sudah terisi di Pokja Kampung KB ini.")
+                )
+            taken.add(post)
+
+
+PokjaFormSet = inlineformset_factory(
+    KampungKB,
+    PokjaMember,
+    form=PokjaMemberForm,
+    formset=BasePokjaFormSet,
+    extra=2,
+    can_delete=True,
+)
+
+
+class ProgramForm(forms.ModelForm):
+    """One row of the program checklist: ticked when the program is integrated."""
+
+    present = forms.BooleanField(label=_("Sudah terintegrasi"), required=False)
+
+    class Meta:
+        model = ProgramIntegration
+        fields = ("since", "agency", "notes")
+        widgets = {"since": date_input(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].initial = self.instance.pk is not None
+
+    @property
+    def program_label(self):
+        return self.instance.get_program_display()
+
+
+class ProgramChecklist:
+    """The eleven programs of a Kampung KB as one form; save() writes the differences.
+
+    It quacks like a model formset so services.kampung_children_save can save it
+    inside the same transaction that claims the Kampung KB's version.
+    """
+
+    def __init__(self, data=None, *, kampung):
+        existing = {p.program: p for p in kampung.programs.all()}
+        self.forms = [
+            ProgramForm(
+                data,
+                prefix=choice.value,
+                instance=existing.get(choice.value)
+                or ProgramIntegration(kampung=kampung, program=choice.value),
+            )
+            for choice in Program
+        ]
+
+    def __iter__(self):
+        return iter(self.forms)
+
+    def is_valid(self):
+        return all([form.is_valid() for form in self.forms])
+
+    def total_error_count(self):
+        return sum(len(form.errors) for form in self.forms)
+
+    def save(self):
+        saved = []
+        for form in self.forms:
+            if form.cleaned_data["present"]:
+                if form.has_changed():
+                    saved.append(form.save())
+            elif form.instance.pk:
+                form.instance.delete()
+        return saved
+
+
+class ProposalForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_label(ClassificationProposal, "level"),
+        choices=ClassificationLevel.choices,
+    )
+    effective_on = forms.DateField(
+        label=_label(ClassificationProposal, "effective_on"), widget=date_input()
+    )
+    reason = forms.CharField(
+        label=_label(ClassificationProposal, "reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Tuliskan capaian yang mendukung usulan ini."),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Keputusan"),
+        choices=[("approve", _("Setujui")), ("reject", _("Tolak"))],
+        widget=forms.HiddenInput,
+    )
+    decision_note = forms.CharField(
+        label=_label(ClassificationProposal, "decision_note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wajib diisi bila usulan ditolak."),
+    )
+
+
+class LaunchForm(forms.ModelForm):
+    """A launch ceremony; only regions and Kampung KB the user may change are offered."""
+
+    source_url = forms.URLField(
+        label=_label(LaunchEvent, "source_url"), required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = LaunchEvent
+        fields = (
+            "date",
+            "place",
+            "organizer",
+            "kampungs",
+            "officials",
+            "notes",
+            "source",
+            # source_url is declared above instead: the model's default form field
+            # would warn about the http/https default changing in Django 6.
+        )
+        widgets = {
+            "date": date_input(),
+            "officials": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "source": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, organizers, kampungs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organizer"] = region_field(
+            organizers, label=self.fields["organizer"].label
+        )
+        self.fields["kampungs"] = forms.ModelMultipleChoiceField(
+            queryset=kampungs.select_related("region").order_by("region__code"),
+            label=self.fields["kampungs"].label,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        # Kampung KB launched here that this user may not change stay launched.
+        self.kept_kampungs = (
+            list(self.instance.kampungs.exclude(pk__in=kampungs.values("pk")))
+            if self.instance.pk
+            else []
+        )
+
+    def launch_fields(self):
+        data = dict(self.cleaned_data)
+        data["kampungs"] = [*data["kampungs"], *self.kept_kampungs]
+        return data
+
+
+class TargetForm(forms.Form):
+    """A yearly target; a plain form since setting a year again replaces it."""
+
+    year = forms.IntegerField(
+        label=_label(FormationTarget, "year"), min_value=2014, max_value=2100
+    )
+    new_count = forms.IntegerField(
+        label=_label(FormationTarget, "new_count"), min_value=0
+    )
+    source = forms.CharField(
+        label=_label(FormationTarget, "source"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = region_field(
+            regions, label=_label(FormationTarget, "region")
+        )
+        self.order_fields(["region"])
+
+
+class AssignForm(forms.Form):
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = region_field(
+            regions, label=_label(OfficerAssignment, "region")
+        )
+        self.fields["assigned_on"] = forms.DateField(
+            label=_label(OfficerAssignment, "assigned_on"),
+            required=False,
+            widget=date_input(),
+        )
