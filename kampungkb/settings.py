@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -143,9 +144,30 @@ USE_I18N = True
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
 
+# Children's NIK are stored only as HMAC-SHA256 with this key. It must stay the same
+# for the life of the data (a new key makes every stored hash unmatchable), so it is
+# separate from SECRET_KEY, which may be rotated. Required in production.
+NIK_HASH_KEY = os.environ.get("NIK_HASH_KEY", "")
+if not NIK_HASH_KEY:
+    if env_bool("PRODUCTION"):
+        raise ImproperlyConfigured("NIK_HASH_KEY must be set when PRODUCTION=1.")
+    NIK_HASH_KEY = "nik-" + SECRET_KEY
+
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Measurement files up to 20 MB (about 200,000 rows) may be uploaded.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MEASUREMENT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # plotly.js from the installed plotly package, served as /static/plotly/
+    # plotly.min.js: same version as the Python side, never from a CDN.
+    ("plotly", Path(plotly.__file__).parent / "package_data"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
