@@ -5,6 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from stunting import api as stunting
 from villages import api as villages
 
 from .api import MeView, TokenView
@@ -27,6 +28,19 @@ router.register("launches", villages.LaunchViewSet, basename="launch")
 router.register("targets", villages.TargetViewSet, basename="target")
 router.register("officers", villages.OfficerViewSet, basename="officer")
 router.register("assignments", villages.AssignmentViewSet, basename="assignment")
+router.register("children", stunting.ChildViewSet, basename="child")
+router.register("measurements", stunting.MeasurementViewSet, basename="measurement")
+router.register(
+    "reported-prevalence",
+    stunting.ReportedPrevalenceViewSet,
+    basename="reported-prevalence",
+)
+router.register("dashats", stunting.DashatViewSet, basename="dashat")
+router.register(
+    "dashat-beneficiaries", stunting.BeneficiaryViewSet, basename="dashat-beneficiary"
+)
+router.register("dashat-sessions", stunting.SessionViewSet, basename="dashat-session")
+router.register("case-audits", stunting.CaseAuditViewSet, basename="case-audit")
 
 urlpatterns = [
     *router.urls,

@@ -1,4 +1,4 @@
-from .access import can
+from .access import can, user_scope
 
 # Top-bar links and the action that shows each one.
 NAV_ACTIONS = {
@@ -15,4 +15,8 @@ def nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}}
-    return {"nav": {name: can(user, action) for name, action in NAV_ACTIONS.items()}}
+    links = {name: can(user, action) for name, action in NAV_ACTIONS.items()}
+    # Stunting pages read by region: anyone with a region to read gets the link.
+    read = user_scope(user).read
+    links["stunting"] = read is None or bool(read)
+    return {"nav": links}

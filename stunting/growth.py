@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from types import MappingProxyType
 
@@ -131,6 +131,22 @@ class _LengthTable:
     M: np.ndarray
     S: np.ndarray
 
+    @cached_property
+    def next_cm(self) -> np.ndarray:
+        """Per row, the next row's cm (infinity after the last)."""
+        return np.append(self.cm[1:], np.inf)
+
+    @cached_property
+    def lms(self) -> np.ndarray:
+        """L, M and S of both sexes, shape (3, 2 * rows): boys' rows, then girls'."""
+        return np.stack((self.L, self.M, self.S)).reshape(3, -1)
+
+    @cached_property
+    def slopes(self) -> np.ndarray:
+        """Per row of `lms`, the change per cm up to the next row (0 on the last)."""
+        steps = np.diff(np.stack((self.L, self.M, self.S)), axis=2) / np.diff(self.cm)
+        return np.concatenate((steps, np.zeros((3, 2, 1))), axis=2).reshape(3, -1)
+
 
 @dataclass(frozen=True)
 class _Tables:
@@ -142,6 +158,16 @@ class _Tables:
     @property
     def last_day(self) -> int:
         return self.lhfa.M.shape[1] - 1
+
+    @cached_property
+    def by_length(self) -> tuple[np.ndarray, ...]:
+        """Weight-for-length, then weight-for-height, end to end: keys, next keys,
+        L/M/S (3, rows) and slopes, so one lookup serves rows of either table."""
+        tables = (self.wfl, self.wfh)
+        return tuple(
+            np.concatenate([getattr(table, name) for table in tables], axis=-1)
+            for name in ("cm", "next_cm", "lms", "slopes")
+        )
 
 
 def _read_table(name: str) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -226,8 +252,11 @@ def age_in_days(dob: date, measured_on: date) -> int:
 def _lms_z(x, L, M, S):
     """Give the LMS z-score, using the L -> 0 limit where L is 0."""
     ratio = x / M
-    safe_L = np.where(L == 0, 1.0, L)
-    return np.where(L == 0, np.log(ratio) / S, (ratio**safe_L - 1) / (safe_L * S))
+    zero = L == 0
+    if not zero.any():  # the common case: no logarithms to take
+        return (ratio**L - 1) / (L * S)
+    safe_L = np.where(zero, 1.0, L)
+    return np.where(zero, np.log(ratio) / S, (ratio**safe_L - 1) / (safe_L * S))
 
 
 def _sd(L, M, S, k):
@@ -239,56 +268,95 @@ def _sd(L, M, S, k):
 def _restricted_z(x, L, M, S):
     """Give the z-score with WHO's restricted rule beyond +-3 (WAZ and WHZ)."""
     z = _lms_z(x, L, M, S)
-    sd3, sd2 = _sd(L, M, S, 3), _sd(L, M, S, 2)
-    sd_3, sd_2 = _sd(L, M, S, -3), _sd(L, M, S, -2)
-    above = 3 + (x - sd3) / (sd3 - sd2)
-    below = -3 + (x - sd_3) / (sd_2 - sd_3)
-    return np.where(z > 3, above, np.where(z < -3, below, z))
+    # Few rows lie beyond +-3: their SD3 and SD2 are worked out for them alone.
+    above = np.flatnonzero(z > 3)
+    x_, *lms = (column[above] for column in (x, L, M, S))
+    sd3, sd2 = _sd(*lms, 3), _sd(*lms, 2)
+    z[above] = 3 + (x_ - sd3) / (sd3 - sd2)
+    below = np.flatnonzero(z < -3)
+    x_, *lms = (column[below] for column in (x, L, M, S))
+    sd_3, sd_2 = _sd(*lms, -3), _sd(*lms, -2)
+    z[below] = -3 + (x_ - sd_3) / (sd_2 - sd_3)
+    return z
 
 
-def _lms_at_length(table: _LengthTable, sex, cm):
-    """Give L, M, S interpolated linearly between the 0.1 cm rows, per row's sex."""
-    out = np.empty((3, cm.size))
-    for code in (_MALE, _FEMALE):
-        rows = sex == code
-        for i, column in enumerate((table.L, table.M, table.S)):
-            out[i, rows] = np.interp(cm[rows], table.cm, column[code])
-    return out
+def _lms_at_length(t: _Tables, use_wfl, sex, cm):
+    """Give L, M, S interpolated linearly between the 0.1 cm rows, per row's table
+    (weight-for-length where use_wfl, else weight-for-height) and sex.
+
+    Within the table, the same arithmetic as np.interp: slope * (x - x[j]) + y[j]
+    with x[j] the last row at or below x. The rows are 0.1 cm apart, so j is
+    guessed arithmetically and corrected by one step: a binary search per value
+    costs several times more.
+    """
+    keys, next_keys, lms, slopes = t.by_length
+    wfl_rows, wfh_rows = t.wfl.cm.size, t.wfh.cm.size
+    first = np.where(use_wfl, 0, wfl_rows)  # each row's table in `keys`
+    last = np.where(use_wfl, wfl_rows - 1, wfl_rows + wfh_rows - 1)
+    j = first + np.rint((cm - keys[first]) * 10).astype(np.intp)
+    np.clip(j, first, last, out=j)
+    j -= keys[j] > cm
+    np.clip(j, first, last, out=j)
+    j += next_keys[j] <= cm
+    # On a table's last row the slope is 0, so y[last] comes out exactly. In
+    # lms, each table holds its boys' rows, then its girls'.
+    row = j + np.where(use_wfl, sex * wfl_rows, wfl_rows + sex * wfh_rows)
+    return slopes.take(row, axis=1) * (cm - keys[j]) + lms.take(row, axis=1)
 
 
 # --- classes -------------------------------------------------------------------
 
 
-def _classify(z, lower, upper):
-    """Class each z by the first `lower` (z < b) or `upper` (z > b) that holds."""
-    z = np.asarray(z, dtype=float)
+# Per indicator: the (bound, class) pairs for z < bound, then for z > bound, in
+# the order they are tried; what none of them catches is "normal".
+_CLASS_RULES = {
+    "haz": ([(-3, "sangat_pendek"), (-2, "pendek")], [(3, "tinggi")]),
+    "waz": ([(-3, "sangat_kurang"), (-2, "kurang")], [(1, "risiko_lebih")]),
+    "whz": (
+        [(-3, "gizi_buruk"), (-2, "gizi_kurang")],
+        [(3, "obesitas"), (2, "gizi_lebih"), (1, "berisiko_gizi_lebih")],
+    ),
+}
+# Per indicator: the class codes by index, then "normal", then None (no class).
+_CLASS_CODES = {
+    name: np.array([c for _, c in (*lower, *upper)] + ["normal", None], dtype=object)
+    for name, (lower, upper) in _CLASS_RULES.items()
+}
+
+
+def _class_index(name, z):
+    """Give each z's index into _CLASS_CODES[name]; the None index where z is NaN.
+
+    Classes stay small integers until the end: building a string per row would
+    cost more than all the arithmetic.
+    """
+    lower, upper = _CLASS_RULES[name]
     conditions = [z < b for b, _ in lower] + [z > b for b, _ in upper]
-    codes = [c for _, c in lower] + [c for _, c in upper]
-    out = np.select(conditions, codes, default="normal").astype(object)
-    out[np.isnan(z)] = None
-    return out
+    normal = len(conditions)
+    index = np.select(conditions, range(normal), normal).astype(np.int8)
+    index[np.isnan(z)] = normal + 1
+    return index
+
+
+def _classify(name, z):
+    """Give the class code of each z (None where z is NaN)."""
+    z = np.asarray(z, dtype=float)
+    return _CLASS_CODES[name][_class_index(name, z)]
 
 
 def haz_classes(z) -> np.ndarray:
     """Give the HAZ class code of each z (None where z is NaN)."""
-    return _classify(z, [(-3, "sangat_pendek"), (-2, "pendek")], [(3, "tinggi")])
+    return _classify("haz", z)
 
 
 def waz_classes(z) -> np.ndarray:
     """Give the WAZ class code of each z (None where z is NaN)."""
-    return _classify(z, [(-3, "sangat_kurang"), (-2, "kurang")], [(1, "risiko_lebih")])
+    return _classify("waz", z)
 
 
 def whz_classes(z) -> np.ndarray:
     """Give the WHZ class code of each z (None where z is NaN)."""
-    return _classify(
-        z,
-        [(-3, "gizi_buruk"), (-2, "gizi_kurang")],
-        [(3, "obesitas"), (2, "gizi_lebih"), (1, "berisiko_gizi_lebih")],
-    )
-
-
-_CLASSIFIERS = {"haz": haz_classes, "waz": waz_classes, "whz": whz_classes}
+    return _classify("whz", z)
 
 
 def implausible(indicator: str, z) -> np.ndarray:
@@ -320,13 +388,37 @@ def _code(value, codes: dict) -> int:
     return codes.get(text, _INVALID) if text else _MISSING
 
 
+# A coded column rarely holds more than a few distinct texts; a column with more
+# is coded row by row after this many.
+_DISTINCT_TEXTS = 32
+
+
 def _code_column(values, codes: dict, name: str) -> np.ndarray:
+    """Code a column, each distinct text once: one comparison over the column each.
+
+    Only texts (and None) are grouped by equality; any other value is coded on its
+    own, because equal values of other types can code differently (True == 1).
+    """
     items = np.asarray(values, dtype=object)
     if items.ndim != 1:
         raise ValueError(f"{name} must be a one-dimensional column")
-    return np.fromiter(
-        (_code(v, codes) for v in items), dtype=np.int8, count=items.size
-    )
+    out = np.empty(items.size, dtype=np.int8)
+    rest = items  # the values not coded yet, and where they are in `items`
+    where = None
+    for _ in range(_DISTINCT_TEXTS):
+        if not rest.size:
+            return out
+        value = rest[0]
+        if value is not None and not isinstance(value, str):
+            break
+        # Each round compares only the values still left, so later rounds cost less.
+        same = np.equal(rest, value)
+        out[same if where is None else where[same]] = _code(value, codes)
+        where = np.flatnonzero(~same) if where is None else where[~same]
+        rest = items[where]
+    for i in range(rest.size):
+        out[i if where is None else where[i]] = _code(rest[i], codes)
+    return out
 
 
 def _number_column(values, name: str) -> np.ndarray:
@@ -424,26 +516,25 @@ def score_columns(
 
     # Rows without a score get harmless stand-ins (x = M) so no warning is raised;
     # their results are replaced by NaN.
-    lms = [column[sex_row, day] for column in (t.lhfa.L, t.lhfa.M, t.lhfa.S)]
+    row = sex_row * (t.last_day + 1) + day  # index into a flattened (2, days) table
+    lms = [column.take(row) for column in (t.lhfa.L, t.lhfa.M, t.lhfa.S)]
     haz = _lms_z(np.where(ok["haz"], adjusted, lms[1]), *lms)
 
-    lms = [column[sex_row, day] for column in (t.wfa.L, t.wfa.M, t.wfa.S)]
+    lms = [column.take(row) for column in (t.wfa.L, t.wfa.M, t.wfa.S)]
     waz = _restricted_z(np.where(ok["waz"], weight, lms[1]), *lms)
 
     cm = np.where(ok["whz"], adjusted, t.wfh.cm[0])
-    lms = np.where(
-        use_wfl, _lms_at_length(t.wfl, sex_row, cm), _lms_at_length(t.wfh, sex_row, cm)
-    )
+    lms = _lms_at_length(t, use_wfl, sex_row, cm)
     whz = _restricted_z(np.where(ok["whz"], weight, lms[1]), *lms)
 
     result = {"adjusted_height_cm": adjusted}
     for name, z in (("haz", haz), ("waz", waz), ("whz", whz)):
         z = np.where(ok[name], z, np.nan)
         flag = implausible(name, z)
-        classes = _CLASSIFIERS[name](z)
-        classes[flag] = None
+        classes = _class_index(name, z)
+        classes[flag] = _CLASS_CODES[name].size - 1  # implausible: no class
         result[name] = z
-        result[f"{name}_class"] = classes
+        result[f"{name}_class"] = _CLASS_CODES[name][classes]
         result[f"{name}_flag"] = flag
         result[f"{name}_reason"] = _REASON_OF_INDEX[reason[name]]
     return result

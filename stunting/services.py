@@ -1,14 +1,23 @@
 """Writes for children and their measurements; z-scores come from stunting.growth."""
 
-import math
-
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import growth
-from .models import Child, Measurement
+from .models import (
+    FOLLOW_UP,
+    AuditCause,
+    AuditIntervention,
+    CaseAudit,
+    Child,
+    Dashat,
+    DashatBeneficiary,
+    DashatSession,
+    Measurement,
+    ReportedPrevalence,
+)
 from .nik import nik_hash, nik_is_valid, nik_normalise
 
 
@@ -16,39 +25,52 @@ def score_fields(*, sex, age_days, weight_kg, height_cm, measured, oedema) -> di
     """Score columns of measurements; give Measurement's computed fields as columns.
 
     The single form and the file import both go through here, so a measurement
-    gets the same numbers however it arrives.
+    gets the same numbers however it arrives. Columns are converted with numpy,
+    not row by row: the import scores a whole file through here.
     """
+    measured = np.asarray(measured, dtype=object)
     cols = growth.score_columns(
         sex=sex,
         age_days=age_days,
-        weight_kg=[None if w is None else float(w) for w in weight_kg],
-        height_cm=[None if h is None else float(h) for h in height_cm],
-        measured=[m or None for m in measured],
+        weight_kg=_float_column(weight_kg),
+        height_cm=_float_column(height_cm),
+        # A blank position ("" from a form or file) is not recorded.
+        measured=np.where(measured.astype(bool), measured, None),
         oedema=oedema,
     )
 
     def floats(values):
-        return [None if math.isnan(v) else float(v) for v in values]
+        missing = np.isnan(values)
+        values = values.astype(object)
+        values[missing] = None
+        return values.tolist()
 
-    reasons = [
-        " ".join(
-            f"{name}:{cols[f'{name}_reason'][i]}"
-            for name in growth.INDICATORS
-            if cols[f"{name}_reason"][i] is not None
-        )
-        for i in range(len(cols["haz"]))
-    ]
+    # "haz:age_missing whz:height_missing": object arrays of str add elementwise.
+    reasons = np.full(len(cols["haz"]), "", dtype=object)
+    for name in growth.INDICATORS:
+        has = np.not_equal(cols[f"{name}_reason"], None)
+        text, before = f"{name}:" + cols[f"{name}_reason"][has], reasons[has]
+        reasons[has] = np.where(before == "", text, before + " " + text)
     fields = {
         "height_adjusted_cm": floats(cols["adjusted_height_cm"]),
-        "missing_reasons": reasons,
+        "missing_reasons": reasons.tolist(),
     }
     for name in growth.INDICATORS:
+        classes = cols[f"{name}_class"].copy()
+        classes[np.equal(classes, None)] = ""
         fields[name] = floats(cols[name])
-        fields[f"{name}_class"] = [c or "" for c in cols[f"{name}_class"]]
-        fields[f"{name}_implausible"] = [
-            bool(f) for f in np.asarray(cols[f"{name}_flag"])
-        ]
+        fields[f"{name}_class"] = classes.tolist()
+        fields[f"{name}_implausible"] = np.asarray(
+            cols[f"{name}_flag"], dtype=bool
+        ).tolist()
     return fields
+
+
+def _float_column(values):
+    """Give a column of numbers (Decimal, float or None) as floats, NaN for None."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values
+    return [None if v is None else float(v) for v in values]
 
 
 @transaction.atomic
@@ -133,3 +155,287 @@ def measurement_record(
         setattr(measurement, name, column[0])
     measurement.save()
     return measurement
+
+
+@transaction.atomic
+def dashat_save(
+    *,
+    kampung,
+    name: str,
+    formed_on,
+    status: str = "active",
+    place: str = "",
+    funding_source: str = "",
+    dashat: Dashat | None = None,
+) -> Dashat:
+    """Create a Dashat for a Kampung KB, or change the one given."""
+    dashat = dashat or Dashat()
+    dashat.kampung = kampung
+    dashat.name = name.strip()
+    dashat.formed_on = formed_on
+    dashat.status = status
+    dashat.place = place
+    dashat.funding_source = funding_source
+    dashat.full_clean()
+    dashat.save()
+    return dashat
+
+
+def _beneficiary_store(beneficiary: DashatBeneficiary) -> DashatBeneficiary:
+    if beneficiary.child_id:
+        # The child's record already names them; a second copy would drift.
+        beneficiary.name = ""
+    beneficiary.full_clean()
+    if (
+        beneficiary.child_id
+        and beneficiary.child.region_id != beneficiary.dashat.kampung.region_id
+    ):
+        raise ValidationError(
+            {"child": _("Anak ini tidak tercatat di desa/kelurahan Kampung KB ini.")}
+        )
+    beneficiary.save()
+    return beneficiary
+
+
+def _follow_up_end(start_on):
+    try:
+        return start_on + FOLLOW_UP
+    except OverflowError:
+        raise ValidationError(
+            {"start_on": _("Tanggal mulai tidak masuk akal.")}
+        ) from None
+
+
+@transaction.atomic
+def beneficiary_enrol(
+    *,
+    dashat: Dashat,
+    category: str,
+    start_on,
+    name: str = "",
+    child: Child | None = None,
+    follow_up_end=None,
+) -> DashatBeneficiary:
+    """Enrol someone in a Dashat; follow-up ends six months after the start by default."""
+    if follow_up_end is None and start_on is not None:
+        follow_up_end = _follow_up_end(start_on)
+    return _beneficiary_store(
+        DashatBeneficiary(
+            dashat=dashat,
+            category=category,
+            name=name.strip(),
+            child=child,
+            start_on=start_on,
+            follow_up_end=follow_up_end,
+        )
+    )
+
+
+@transaction.atomic
+def beneficiary_update(
+    *,
+    beneficiary: DashatBeneficiary,
+    category: str,
+    start_on,
+    follow_up_end,
+    name: str = "",
+    child: Child | None = None,
+) -> DashatBeneficiary:
+    """Correct a Dashat beneficiary's category, person or follow-up dates."""
+    beneficiary.category = category
+    beneficiary.name = name.strip()
+    beneficiary.child = child
+    beneficiary.start_on = start_on
+    beneficiary.follow_up_end = follow_up_end
+    return _beneficiary_store(beneficiary)
+
+
+@transaction.atomic
+def beneficiary_delete(*, beneficiary: DashatBeneficiary) -> None:
+    """Remove a beneficiary enrolled by mistake, with their session attendance."""
+    beneficiary.delete()
+
+
+@transaction.atomic
+def session_record(
+    *,
+    dashat: Dashat,
+    date,
+    menu: str,
+    portions: int,
+    beneficiaries_present=(),
+    session: DashatSession | None = None,
+) -> DashatSession:
+    """Record a day's cooking at a Dashat, or correct it; attendees are its own."""
+    present = list(beneficiaries_present)
+    if any(b.dashat_id != dashat.pk for b in present):
+        raise ValidationError(
+            {
+                "beneficiaries_present": _(
+                    "Yang hadir harus penerima manfaat Dashat ini."
+                )
+            }
+        )
+    session = session or DashatSession()
+    session.dashat = dashat
+    session.date = date
+    session.menu = menu.strip()
+    session.portions = portions
+    session.full_clean()
+    session.save()
+    session.beneficiaries_present.set(present)
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: DashatSession) -> None:
+    """Delete a Dashat session recorded by mistake."""
+    session.delete()
+
+
+def _codes_in_order(codes, choices) -> list:
+    # Unknown codes are kept so that clean() names them instead of dropping them.
+    codes = list(dict.fromkeys(codes or []))
+    known = [c for c in choices.values if c in codes]
+    return known + [c for c in codes if c not in known]
+
+
+@transaction.atomic
+def audit_save(
+    *,
+    child: Child,
+    audited_on,
+    causes,
+    interventions=(),
+    status: str = "open",
+    next_follow_up_on=None,
+    closed_on=None,
+    notes: str = "",
+    audit: CaseAudit | None = None,
+) -> CaseAudit:
+    """Create or change the case audit of a stunted child."""
+    audit = audit or CaseAudit()
+    audit.child = child
+    audit.audited_on = audited_on
+    audit.causes = _codes_in_order(causes, AuditCause)
+    audit.interventions = _codes_in_order(interventions, AuditIntervention)
+    audit.status = status
+    audit.next_follow_up_on = next_follow_up_on
+    audit.closed_on = closed_on
+    audit.notes = notes
+    # clean() checks both lists with clearer messages than "may not be blank";
+    # and no intervention yet is fine, though the field is not blank=True.
+    audit.full_clean(exclude=["causes", "interventions"])
+    errors = {}
+    if audited_on and closed_on and closed_on < audited_on:
+        errors["closed_on"] = _("Tanggal selesai sebelum tanggal audit.")
+    if audited_on and next_follow_up_on and next_follow_up_on < audited_on:
+        errors["next_follow_up_on"] = _("Tindak lanjut sebelum tanggal audit.")
+    if errors:
+        raise ValidationError(errors)
+    audit.save()
+    return audit
+
+
+@transaction.atomic
+def audit_delete(*, audit: CaseAudit) -> None:
+    """Delete a case audit entered by mistake."""
+    audit.delete()
+
+
+@transaction.atomic
+def reported_prevalence_save(
+    *,
+    region,
+    year: int,
+    source: str,
+    value_percent,
+    citation: str,
+    numerator=None,
+    denominator=None,
+    note: str = "",
+    prevalence: ReportedPrevalence | None = None,
+) -> ReportedPrevalence:
+    """Record a published prevalence with its source, or correct one."""
+    prevalence = prevalence or ReportedPrevalence()
+    prevalence.region = region
+    prevalence.year = year
+    prevalence.source = source
+    prevalence.value_percent = value_percent
+    prevalence.numerator = numerator
+    prevalence.denominator = denominator
+    prevalence.citation = citation
+    prevalence.note = note
+    prevalence.full_clean()
+    prevalence.save()
+    return prevalence
+
+
+@transaction.atomic
+def reported_prevalence_delete(*, prevalence: ReportedPrevalence) -> None:
+    """Delete a reported prevalence entered by mistake."""
+    prevalence.delete()
+
+
+def measurement_import(*, batch, data: bytes | None = None):
+    """Check a batch's file and save its measurements; record the outcome on it.
+
+    Progress is saved between chunks, outside the write transaction, so the
+    batch's page can show it while the file is being checked. Problems are kept
+    on the batch; nothing is saved when any row is wrong unless the uploader
+    chose to save the valid rows only.
+    """
+    # importer builds on score_fields above; importing it at the top would be circular.
+    from django.utils import timezone
+
+    from . import importer
+    from .models import ImportBatch, ImportStatus
+
+    if batch.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+        return batch
+    batches = ImportBatch.objects.filter(pk=batch.pk)
+
+    def finish(status, errors=()):
+        batch.status = status
+        batch.errors = list(errors)
+        batch.finished_at = timezone.now()
+        batch.save()
+        return batch
+
+    batches.update(status=ImportStatus.RUNNING, processed_rows=0)
+    with importer.gc_paused():
+        try:
+            if data is None:
+                with batch.file.open("rb") as source:
+                    data = source.read()
+            try:
+                table = importer.read_table(data, batch.file_name)
+            except importer.ImportFileError as exc:
+                return finish(ImportStatus.REJECTED, exc.errors)
+            batch.total_rows = table.size
+            batches.update(total_rows=batch.total_rows)
+            checked = importer.Checker(table, batch.uploaded_by).run(
+                progress=lambda done: batches.update(processed_rows=done)
+            )
+            batch.processed_rows = table.size
+            batch.flagged_rows = checked.flagged_rows
+            errors = checked.errors
+            if checked.error_count > len(errors):
+                more = checked.error_count - len(errors)
+                errors.append(
+                    {
+                        "row": None,
+                        "column": "",
+                        "message": _("… dan %(n)s masalah lain.") % {"n": more},
+                    }
+                )
+            if checked.error_count and not batch.save_valid_only:
+                return finish(ImportStatus.REJECTED, errors)
+            written = importer.write(checked, batch=batch)
+        except Exception:
+            finish(ImportStatus.FAILED)
+            raise
+    batch.created_children = written.created_children
+    batch.created_measurements = written.created_measurements
+    batch.skipped_rows = checked.valid_rows - written.created_measurements
+    return finish(ImportStatus.DONE, errors)

@@ -6,6 +6,7 @@ its status code, content type and body shape.
 """
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -19,6 +20,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from kampungkb.wsgi import application
+from stunting import services as stunting
 from tests.factories import PokjaMemberFactory, ProgramIntegrationFactory
 from villages.models import (
     ClassificationProposal,
@@ -134,6 +136,21 @@ def seeded(users, registry, settings):
         proposed_by=users["plkb"],
     )
     kampung_ids = [k.pk for k in registry.values()]
+    child = stunting.child_register(
+        region=jenggot.region,
+        name="Anak Uji",
+        sex="L",
+        birth_date=datetime.date(2023, 1, 1),
+    )
+    dashat = stunting.dashat_save(
+        kampung=jenggot, name="Dashat Jenggot", formed_on=datetime.date(2023, 6, 7)
+    )
+    beneficiary = stunting.beneficiary_enrol(
+        dashat=dashat,
+        category="balita",
+        child=child,
+        start_on=datetime.date(2024, 1, 8),
+    )
     KNOWN.clear()
     KNOWN.update(
         {
@@ -162,6 +179,46 @@ def seeded(users, registry, settings):
             "organizer": ["33.75", "33.75.02"],
             "officer": [officer.pk],
             "version": [1, 2],
+            "/api/children/": [child.pk],
+            "/api/measurements/": [
+                stunting.measurement_record(
+                    child=child,
+                    measured_on=datetime.date(2025, 1, 2),
+                    weight_kg=10,
+                    height_cm=80,
+                    measured="standing",
+                ).pk
+            ],
+            "/api/reported-prevalence/": [
+                stunting.reported_prevalence_save(
+                    region=jenggot.region.kabkota,
+                    year=2024,
+                    source="ssgi",
+                    value_percent=Decimal("17.86"),
+                    citation="Uji",
+                ).pk
+            ],
+            "/api/dashats/": [dashat.pk],
+            "/api/dashat-beneficiaries/": [beneficiary.pk],
+            "/api/dashat-sessions/": [
+                stunting.session_record(
+                    dashat=dashat,
+                    date=datetime.date(2024, 1, 9),
+                    menu="Nasi, ikan, sayur",
+                    portions=20,
+                    beneficiaries_present=[beneficiary],
+                ).pk
+            ],
+            "/api/case-audits/": [
+                stunting.audit_save(
+                    child=child,
+                    audited_on=datetime.date(2025, 1, 3),
+                    causes=["poverty"],
+                ).pk
+            ],
+            "child": [child.pk],
+            "dashat": [dashat.pk],
+            "beneficiaries_present": [[beneficiary.pk]],
         }
     )
     return Token.objects.create(user=users["admin"]).key

@@ -23,6 +23,7 @@ def test_production_mode_passes_check_deploy_without_warnings():
     env.update(
         PRODUCTION="1",
         SECRET_KEY=secrets.token_urlsafe(50),
+        NIK_HASH_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="kampungkb.example.org",
     )
     result = subprocess.run(
@@ -36,8 +37,29 @@ def test_production_mode_passes_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
+def test_production_mode_requires_its_own_nik_hash_key():
+    env = dict(os.environ, PRODUCTION="1", SECRET_KEY="x" * 60)
+    env.pop("NIK_HASH_KEY", None)
+    env.pop("DEBUG", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import kampungkb.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "NIK_HASH_KEY must be set when PRODUCTION=1" in result.stderr
+
+
 def test_production_mode_refuses_debug():
-    env = dict(os.environ, PRODUCTION="1", DEBUG="1", SECRET_KEY="x" * 60)
+    env = dict(
+        os.environ,
+        PRODUCTION="1",
+        DEBUG="1",
+        SECRET_KEY="x" * 60,
+        NIK_HASH_KEY="k" * 40,
+    )
     result = subprocess.run(
         [sys.executable, "-c", "import kampungkb.settings"],
         cwd=ROOT,

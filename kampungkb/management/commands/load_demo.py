@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from kampungkb.models import Role
 from kampungkb.services import temporary_password, user_create
+from stunting.demo import stunting_demo_load
 from villages.demo import demo_load
 from villages.models import Region
 
@@ -29,6 +30,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = demo_load()
         self.stdout.write(f"Demo registry: {created} Kampung KB created.")
+        stunting = stunting_demo_load()
+        self.stdout.write(
+            "Demo stunting: {reported} reported figures, {children} SYNTHETIC children "
+            "with {measurements} measurements created.".format(**stunting)
+        )
         if not settings.DEBUG:
             self.stdout.write(
                 "Production mode (DEBUG off): no demo accounts are created; "

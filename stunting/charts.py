@@ -1,0 +1,92 @@
+"""Plotly figures as plain dicts: pure functions, drawn by static/js/plotly.min.js."""
+
+from django.utils.translation import gettext as _
+
+# WHO reference lines on the height-for-age chart, in z units, with their colours.
+HAZ_REFERENCE_LINES = (
+    (-3, "#a11", "dash"),
+    (-2, "#d9822b", "dash"),
+    (0, "#0b6e4f", "solid"),
+    (2, "#5b6b7b", "dot"),
+)
+BALITA_MONTHS = 60
+CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _layout(*, x_title, y_title, **extra):
+    return {
+        "margin": {"l": 48, "r": 8, "t": 64, "b": 44},
+        "height": 360,
+        "xaxis": {"title": {"text": x_title}, "zeroline": False},
+        "yaxis": {"title": {"text": y_title}},
+        # Above the plot: below it, the legend collides with the axis title on a phone.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "font": {"family": "system-ui, sans-serif", "size": 12},
+        **extra,
+    }
+
+
+def growth_figure(*, points: list[tuple[float, float]]) -> dict:
+    """The child's HAZ over age in months against the WHO -3, -2, 0 and +2 lines."""
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": _("WHO %(z)+d SD") % {"z": z} if z else _("WHO median"),
+            "x": [0, BALITA_MONTHS],
+            "y": [z, z],
+            "line": {"color": colour, "dash": dash, "width": 1},
+            "hoverinfo": "name",
+        }
+        for z, colour, dash in HAZ_REFERENCE_LINES
+    ]
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": _("Anak ini"),
+            "x": [age for age, _z in points],
+            "y": [z for _age, z in points],
+            "line": {"color": "#1f6fb2", "width": 2},
+            "marker": {"size": 8},
+        }
+    )
+    lowest = min([-4, *(z for _age, z in points)])
+    highest = max([3, *(z for _age, z in points)])
+    layout = _layout(
+        x_title=_("Umur (bulan)"),
+        y_title=_("z-score TB/U"),
+        showlegend=True,
+    )
+    layout["xaxis"]["range"] = [0, BALITA_MONTHS]
+    layout["yaxis"]["range"] = [lowest - 0.5, highest + 0.5]
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def prevalence_figure(*, series, measured: list[tuple[int, float]]) -> dict:
+    """One line per reported source, and the measured prevalence as its own line."""
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": s.label,
+            "x": [p.year for p in s.points],
+            "y": [float(p.value_percent) for p in s.points],
+        }
+        for s in series
+    ]
+    if measured:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("Terukur (data pengukuran di aplikasi)"),
+                "x": [year for year, _value in measured],
+                "y": [round(value, 2) for _year, value in measured],
+                "line": {"dash": "dot"},
+            }
+        )
+    layout = _layout(x_title=_("Tahun"), y_title=_("Prevalensi stunting (%)"))
+    layout["xaxis"]["dtick"] = 1
+    layout["yaxis"]["rangemode"] = "tozero"
+    return {"data": data, "layout": layout, "config": CONFIG}

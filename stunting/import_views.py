@@ -1,0 +1,64 @@
+"""Pages for importing measurement files; the work happens in a Celery task."""
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from kampungkb.access import require
+from kampungkb.models import Role
+
+from . import importer
+from .import_forms import MeasurementUploadForm
+from .models import ImportBatch, ImportStatus
+from .tasks import measurement_import_run
+
+
+def _own_batch(request, pk):
+    """A batch is shown to its uploader and to administrators only (404 otherwise)."""
+    batches = ImportBatch.objects.select_related("uploaded_by")
+    if request.user.effective_role != Role.ADMIN:
+        batches = batches.filter(uploaded_by=request.user)
+    return get_object_or_404(batches, pk=pk)
+
+
+def upload(request):
+    require(request.user, "measurement.import")
+    form = MeasurementUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            batch = importer.batch_create(
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                save_valid_only=form.cleaned_data["save_valid_only"],
+            )
+            transaction.on_commit(lambda: measurement_import_run.delay(batch.pk))
+        return redirect("import-detail", pk=batch.pk)
+    recent = ImportBatch.objects.filter(uploaded_by=request.user)[:10]
+    return render(
+        request, "stunting/import_upload.html", {"form": form, "recent": recent}
+    )
+
+
+def batch_detail(request, pk):
+    batch = _own_batch(request, pk)
+    finished = batch.status not in (ImportStatus.PENDING, ImportStatus.RUNNING)
+    return render(
+        request,
+        "stunting/import_detail.html",
+        {"batch": batch, "finished": finished, "status": _status(batch)},
+    )
+
+
+def batch_status(request, pk):
+    return JsonResponse(_status(_own_batch(request, pk)))
+
+
+def _status(batch):
+    return {
+        "status": batch.status,
+        "status_label": str(batch.get_status_display()),
+        "finished": batch.status not in (ImportStatus.PENDING, ImportStatus.RUNNING),
+        "total_rows": batch.total_rows,
+        "processed_rows": batch.processed_rows,
+        "percent": batch.progress_percent,
+    }

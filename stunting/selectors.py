@@ -1,0 +1,300 @@
+"""Reads for children, measurements and stunting prevalence."""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, Max, OuterRef, Q, Subquery, When
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from kampungkb.access import can, scoped
+from villages.models import ANCESTOR_FIELD, Region, RegionLevel
+
+from .growth import HAZ_LABELS, REASON_LABELS, WAZ_LABELS, WHZ_LABELS
+from .models import Child, Measurement, PrevalenceSource, ReportedPrevalence
+
+# Average month length in days, the WHO convention for age in months.
+DAYS_PER_MONTH = 30.4375
+
+
+class PeriodKind:
+    YEAR = "tahun"
+    QUARTER = "triwulan"
+    MONTH = "bulan"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+    label: str
+
+
+def period_bounds(*, kind: str, year: int, part: int | None = None) -> Period:
+    """First and last day of a year, a quarter (part 1-4) or a month (part 1-12)."""
+    if kind == PeriodKind.YEAR:
+        return Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31), str(year))
+    if kind == PeriodKind.QUARTER:
+        first_month = 3 * (part - 1) + 1
+        last_month = first_month + 2
+        last_day = calendar.monthrange(year, last_month)[1]
+        return Period(
+            datetime.date(year, first_month, 1),
+            datetime.date(year, last_month, last_day),
+            _("Triwulan %(q)s %(year)s") % {"q": part, "year": year},
+        )
+    last_day = calendar.monthrange(year, part)[1]
+    start = datetime.date(year, part, 1)
+    return Period(start, datetime.date(year, part, last_day), f"{part:02d}/{year}")
+
+
+@dataclass
+class PrevalenceRow:
+    """Measured stunting in one region: children counted once, by their latest value."""
+
+    region: Region | None
+    children: int = 0
+    stunted: int = 0
+    severe: int = 0
+
+    @property
+    def percent(self):
+        return 100 * self.stunted / self.children if self.children else None
+
+    @property
+    def severe_percent(self):
+        return 100 * self.severe / self.children if self.children else None
+
+
+def _in_region(region: Region) -> Q:
+    return Q(**{f"child__region__{ANCESTOR_FIELD[region.level]}": region.code})
+
+
+def _latest_per_child(measurements):
+    """Of each child's measurements in `measurements`, only the latest one.
+
+    (child, measured_on) is unique, so the latest date picks exactly one row.
+    """
+    latest = (
+        measurements.filter(child=OuterRef("child"))
+        .order_by("-measured_on")
+        .values("measured_on")[:1]
+    )
+    return measurements.filter(measured_on=Subquery(latest))
+
+
+def _counts():
+    return {
+        "children": Count("id"),
+        "stunted": Count("id", filter=Q(haz__lt=-2)),
+        "severe": Count("id", filter=Q(haz__lt=-3)),
+    }
+
+
+def measured_prevalence(
+    *, region: Region, start: datetime.date, end: datetime.date
+) -> tuple[list[PrevalenceRow], PrevalenceRow]:
+    """Measured stunting per child region of `region` in [start, end], and the total.
+
+    DOMAIN.md: children 0-59 months whose latest valid measurement in the period has
+    HAZ < -2 (severe: < -3), over children with a valid HAZ in the period.
+    """
+    eligible = (
+        Measurement.objects.balita()
+        .valid_haz()
+        .filter(_in_region(region), measured_on__range=(start, end))
+    )
+    latest = _latest_per_child(eligible)
+    if region.level == RegionLevel.DESA:
+        total = PrevalenceRow(region=region, **latest.aggregate(**_counts()))
+        return [], total
+
+    group = f"child__region__{ANCESTOR_FIELD[region.level + 1]}"
+    rows = {
+        child.code: PrevalenceRow(region=child)
+        for child in Region.objects.children_of(region).order_by("code")
+    }
+    for counts in latest.values(group).annotate(**_counts()).order_by():
+        row = rows[counts.pop(group)]
+        for name, value in counts.items():
+            setattr(row, name, value)
+    total = PrevalenceRow(
+        region=region,
+        children=sum(r.children for r in rows.values()),
+        stunted=sum(r.stunted for r in rows.values()),
+        severe=sum(r.severe for r in rows.values()),
+    )
+    return list(rows.values()), total
+
+
+def measured_prevalence_by_year(*, region: Region) -> list[tuple[int, PrevalenceRow]]:
+    """The region's measured prevalence for each calendar year with measurements."""
+    eligible = (
+        Measurement.objects.balita()
+        .valid_haz()
+        .filter(_in_region(region))
+        .annotate(year=ExtractYear("measured_on"))
+    )
+    latest = (
+        eligible.filter(child=OuterRef("child"), year=OuterRef("year"))
+        .order_by("-measured_on")
+        .values("measured_on")[:1]
+    )
+    per_year = (
+        eligible.filter(measured_on=Subquery(latest))
+        .values("year")
+        .annotate(**_counts())
+        .order_by("year")
+    )
+    return [
+        (counts.pop("year"), PrevalenceRow(region=region, **counts))
+        for counts in per_year
+    ]
+
+
+def latest_measurement_year(*, region: Region) -> int | None:
+    """The year of the most recent measurement in the region, if any."""
+    latest = Measurement.objects.filter(_in_region(region)).aggregate(
+        latest=Max("measured_on")
+    )["latest"]
+    return latest.year if latest else None
+
+
+@dataclass
+class ReportedSeries:
+    """One source's published figures for a region, by year; never mixed with another."""
+
+    source: str
+    label: str
+    points: list[ReportedPrevalence] = field(default_factory=list)
+
+
+def reported_prevalence_series(*, region: Region) -> list[ReportedSeries]:
+    """The region's reported prevalence, one series per source, each ordered by year."""
+    series = {}
+    for row in ReportedPrevalence.objects.filter(region=region).order_by(
+        "source", "year"
+    ):
+        if row.source not in series:
+            series[row.source] = ReportedSeries(
+                source=row.source, label=PrevalenceSource(row.source).label
+            )
+        series[row.source].points.append(row)
+    return list(series.values())
+
+
+def age_in_months(days: int) -> float:
+    return days / DAYS_PER_MONTH
+
+
+@dataclass
+class ChildCard:
+    """What a page may show of a child to this user.
+
+    Name, NIK status, birth date and parent's name are only filled in for users who
+    may see them (child.personal in the child's desa); templates never get the model.
+    """
+
+    pk: int
+    label: str
+    sex: str
+    age_months: int
+    region: Region
+    posyandu: str
+    personal: bool
+    name: str = ""
+    birth_date: datetime.date | None = None
+    parent_name: str = ""
+    has_nik: bool = False
+
+
+def child_card(*, child: Child, user, today: datetime.date) -> ChildCard:
+    """A child as `user` may see it."""
+    personal = can(user, "child.personal", child.region)
+    card = ChildCard(
+        pk=child.pk,
+        label=child.name if personal else str(child),
+        sex=child.get_sex_display(),
+        age_months=int(age_in_months((today - child.birth_date).days)),
+        region=child.region,
+        posyandu=child.posyandu,
+        personal=personal,
+    )
+    if personal:
+        card.name = child.name
+        card.birth_date = child.birth_date
+        card.parent_name = child.parent_name
+        card.has_nik = child.nik_hash is not None
+    return card
+
+
+def child_list(*, queryset, user, query: str = ""):
+    """Children of `queryset`, own desa first; search only names the user may see."""
+    own = scoped(Child.objects, user, write=True).values("pk")
+    children = (
+        queryset.select_related("region")
+        .annotate(own=Case(When(pk__in=own, then=0), default=1))
+        .order_by("own", "region__code", "pk")
+    )
+    if query:
+        if not can(user, "child.personal"):
+            return children.none()
+        children = children.filter(pk__in=own, name__icontains=query)
+    return children
+
+
+@dataclass
+class MeasurementRow:
+    measurement: Measurement
+    age_months: float
+    haz_label: str
+    waz_label: str
+    whz_label: str
+    flags: list[str]
+    reasons: list[str]
+
+    @property
+    def whole_months(self) -> int:
+        return int(self.age_months)
+
+
+_LABELS = {"haz": HAZ_LABELS, "waz": WAZ_LABELS, "whz": WHZ_LABELS}
+INDICATOR_NAMES = {
+    "haz": _("TB/U"),
+    "waz": _("BB/U"),
+    "whz": _("BB/TB"),
+}
+
+
+def measurement_reasons(missing_reasons: str) -> list[str]:
+    """'haz:age_beyond_table whz:oedema' as Indonesian sentences."""
+    reasons = []
+    for item in missing_reasons.split():
+        name, _sep, code = item.partition(":")
+        label = REASON_LABELS.get(code, code)
+        reasons.append(f"{INDICATOR_NAMES.get(name, name)}: {label}")
+    return reasons
+
+
+def measurement_rows(*, child: Child) -> list[MeasurementRow]:
+    """The child's measurements, newest first, with Indonesian classes and reasons."""
+    rows = []
+    for m in child.measurements.order_by("-measured_on"):
+        flags = [
+            INDICATOR_NAMES[name]
+            for name in _LABELS
+            if getattr(m, f"{name}_implausible")
+        ]
+        rows.append(
+            MeasurementRow(
+                measurement=m,
+                age_months=age_in_months(m.age_days),
+                haz_label=HAZ_LABELS.get(m.haz_class, ""),
+                waz_label=WAZ_LABELS.get(m.waz_class, ""),
+                whz_label=WHZ_LABELS.get(m.whz_class, ""),
+                flags=flags,
+                reasons=measurement_reasons(m.missing_reasons),
+            )
+        )
+    return rows
