@@ -105,7 +105,8 @@ def document_errors(result, generator, request, public):
                 p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
             }
             codes = []
-            if query or method in ("post", "put", "patch"):
+            # DELETE too: a rule may refuse it (e.g. an officer's last desa).
+            if query or method in ("post", "put", "patch", "delete"):
                 codes.append("400")
             if {} not in operation.get("security", [{}]):
                 codes += ["401", "403"]

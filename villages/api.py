@@ -12,7 +12,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kampungkb.access import require
+from kampungkb.access import require, scoped
 from kampungkb.api import ErrorSerializer, ScopedViewSet
 
 from . import filters, serializers
@@ -291,6 +291,11 @@ class LaunchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         # launch_update replaces the whole record: what PATCH leaves out stays.
         current = {name: getattr(event, name) for name in LAUNCH_UPDATE_FIELDS}
         current["kampungs"] = list(event.kampungs.all())
+        if "kampungs" in data:
+            # The editor cannot see Kampung KB outside their regions; those stay.
+            writable = scoped(KampungKB.objects, request.user, write=True)
+            kept = event.kampungs.exclude(pk__in=writable.values("pk"))
+            data["kampungs"] = [*data["kampungs"], *kept]
         event = launch_update(event=event, **{**current, **data})
         return Response(self.get_serializer(event).data)
 

@@ -6,6 +6,7 @@ and the services, whose errors the API reports per field (kampungkb.api).
 
 from rest_framework import serializers
 
+from kampungkb.access import region_within, scoped, user_scope
 from kampungkb.api import ScopedRelatedField
 from kampungkb.models import User
 
@@ -258,6 +259,15 @@ class LaunchSerializer(serializers.ModelSerializer):
             "illustrative_note",
         ]
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # List only the launched Kampung KB the reader may open.
+        readable = scoped(KampungKB.objects, self.context["request"].user)
+        data["kampungs"] = sorted(
+            readable.filter(pk__in=data["kampungs"]).values_list("pk", flat=True)
+        )
+        return data
+
 
 class LaunchUpdateSerializer(LaunchSerializer):
     class Meta(LaunchSerializer.Meta):
@@ -295,6 +305,15 @@ class OfficerSerializer(serializers.ModelSerializer):
         model = FieldOfficer
         # Contact details and the linked account stay out of the API.
         fields = ["id", "name", "kind", "regions"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Only the desa/kelurahan inside the reader's regions.
+        readable = user_scope(self.context["request"].user).read
+        data["regions"] = [
+            r.code for r in instance.regions.all() if region_within(r, readable)
+        ]
+        return data
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

@@ -437,5 +437,16 @@ def officer_assign(*, officer: FieldOfficer, region: Region, assigned_on=None):
 
 @transaction.atomic
 def officer_unassign(*, assignment: OfficerAssignment) -> None:
-    """End a PLKB/PKB's assignment to a desa/kelurahan."""
+    """End a PLKB/PKB's assignment to a desa/kelurahan, unless it is their last."""
+    officer = assignment.officer
+    if not officer.assignments.exclude(pk=assignment.pk).exists():
+        # Staff find officers through their desa: without one the officer (and
+        # their account) would drop out of every staff member's lists.
+        raise ValidationError(
+            _(
+                "Ini satu-satunya desa/kelurahan %(officer)s. Tugaskan desa/kelurahan "
+                "lain dulu, atau nonaktifkan akunnya di halaman Pengguna."
+            )
+            % {"officer": officer.name}
+        )
     assignment.delete()

@@ -469,18 +469,11 @@ def officer_unassign(request, pk):
     )
     require(request.user, "assignment.change", assignment.region)
     officer = assignment.officer
-    if officer.assignments.count() == 1:
-        # The officer would drop out of every staff member's scope and list.
-        messages.error(
-            request,
-            _(
-                "Ini satu-satunya desa/kelurahan %(officer)s. Tugaskan desa/kelurahan "
-                "lain dulu, atau nonaktifkan akunnya di halaman Pengguna."
-            )
-            % {"officer": officer.name},
-        )
-    else:
+    try:
         services.officer_unassign(assignment=assignment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
         messages.success(
             request,
             _("Penugasan %(officer)s di %(region)s diakhiri.")
