@@ -1309,7 +1309,17 @@ ME = {
     "plkb": (
         ["33.75.04"],
         [DESA["own"]],
-        ["kampung.change", "pokja.change", "program.change", "proposal.add"],
+        [
+            "audit.change",
+            "child.change",
+            "child.personal",
+            "dashat.change",
+            "kampung.change",
+            "measurement.add",
+            "pokja.change",
+            "program.change",
+            "proposal.add",
+        ],
     ),
     "pimpinan": (["33.75"], [], []),
     "evaluator": ([], [], []),
