@@ -63,6 +63,7 @@ def index(request):
             "regions": regions,
             "can_add_child": can(request.user, "child.change"),
             "can_add_prevalence": can(request.user, "prevalence.change"),
+            "can_import": can(request.user, "measurement.import"),
         },
     )
 

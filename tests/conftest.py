@@ -1,9 +1,17 @@
+import os
+import subprocess
+import sys
+import time
 from io import StringIO
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 
+from kampungkb.celery import app as celery_app
 from villages.models import Region
 from villages.services import region_load
 
@@ -64,3 +72,53 @@ def admin_client_logged_in(client, django_user_model):
     )
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings, tmp_path):
+    """Run the Celery tasks a test enqueues as production does, sharing its data.
+
+    With a broker (CI: Redis) a real worker process runs them against the test
+    database; without one (the SQLite default) Celery runs them inline. Either way
+    the worker sees the same MEDIA_ROOT, which this fixture sets.
+    """
+    settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield None
+        return
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail("A real worker shares the test database only on PostgreSQL.")
+    credentials = db["USER"] + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kampungkb", "worker", "--pool=solo"]
+        + ["--purge", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("The Celery worker did not start.")
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def wait_until(check, *, seconds=60):
+    """Poll `check` until it returns something truthy (work done by another process)."""
+    deadline = time.monotonic() + seconds
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"Still waiting after {seconds} s for {check.__doc__ or check}."
+            )
+        time.sleep(0.2)
+    return result

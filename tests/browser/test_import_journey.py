@@ -14,8 +14,7 @@ from .conftest import assert_fits_the_screen, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_imports_a_file_and_sees_it_finish(phone, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_staff_imports_a_file_and_sees_it_finish(phone, celery_worker):
     region_load(prefix="33.75")
     _account("staf.kota", Role.STAF, ["33.75"])
     today = datetime.date.today()

@@ -14,6 +14,7 @@ from kampungkb.services import user_create
 from stunting.models import Child, ImportBatch, ImportStatus, Measurement
 from stunting.nik import nik_hash
 from stunting.services import measurement_import
+from tests.conftest import wait_until
 from villages.models import Region
 
 JENGGOT = "33.75.04.1004"  # Pekalongan Selatan
@@ -394,18 +395,26 @@ def upload(client, data, name="pengukuran.csv", **extra):
     return client.post(reverse("import-upload"), {"file": file, **extra})
 
 
-def test_staff_upload_lands_on_the_finished_batch(
-    client, accounts, media, django_capture_on_commit_callbacks
-):
+def _finished(batch):
+    def finished():
+        """the import to finish"""
+        batch.refresh_from_db()
+        return batch.finished_at is not None
+
+    return wait_until(finished)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_upload_lands_on_the_finished_batch(client, accounts, celery_worker):
     client.force_login(accounts["staf"])
     assert client.get(reverse("import-upload")).status_code == 200
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, csv_bytes([row(1), row(2)]))
+    response = upload(client, csv_bytes([row(1), row(2)]))
 
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("import-detail", args=[batch.pk])
+    _finished(batch)
     page = client.get(response.url).content.decode()
     assert "Selesai" in page
     assert 'id="created-measurements">2<' in page
@@ -414,13 +423,12 @@ def test_staff_upload_lands_on_the_finished_batch(
     assert batch.file.name.startswith("imports/")
 
 
-def test_a_rejected_upload_shows_the_problems(
-    client, accounts, media, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_a_rejected_upload_shows_the_problems(client, accounts, celery_worker):
     client.force_login(accounts["staf"])
-    with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, csv_bytes([row(1, **{"BB (kg)": "x"})]))
+    response = upload(client, csv_bytes([row(1, **{"BB (kg)": "x"})]))
 
+    _finished(ImportBatch.objects.get())
     page = client.get(response.url).content.decode()
     assert "Ditolak" in page
     assert "&#x27;x&#x27; bukan angka." in page
