@@ -374,9 +374,20 @@ _REASON_OF_INDEX = np.array([*_REASONS, None], dtype=object)  # index -1 is None
 
 def _first_reason(checks):
     """Give per row the index in _REASONS of the first check that holds, else -1."""
-    return np.select(
-        [mask for _, mask in checks], [_REASONS.index(code) for code, _ in checks], -1
-    )
+    masks = [mask for _, mask in checks]
+    failing = masks[0].copy()
+    for mask in masks[1:]:
+        failing |= mask
+    reason = np.full(failing.size, -1, dtype=np.int8)
+    # Most rows pass every check: the ordered choice is made for the others only.
+    rows = np.flatnonzero(failing)
+    if rows.size:
+        reason[rows] = np.select(
+            [mask[rows] for mask in masks],
+            [_REASONS.index(code) for code, _ in checks],
+            -1,
+        )
+    return reason
 
 
 def _code(value, codes: dict) -> int:
@@ -465,13 +476,9 @@ def score_columns(
 
     # A position not recorded is taken as the one the age prescribes (no
     # adjustment), as WHO's own anthro software does.
-    shift = np.select(
-        [
-            (position == _STANDING) & ~standing_age,
-            (position == _LYING) & standing_age,
-        ],
-        [POSITION_ADJUSTMENT_CM, -POSITION_ADJUSTMENT_CM],
-        0.0,
+    shift = POSITION_ADJUSTMENT_CM * (
+        ((position == _STANDING) & ~standing_age).astype(float)
+        - ((position == _LYING) & standing_age)
     )
     # Rounding drops float noise (80.1 - 0.7 = 79.39999999999999) so the value
     # kept, and compared with a table's first and last row, is the one measured.
