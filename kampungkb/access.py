@@ -144,11 +144,14 @@ def _crosses_to_many(model, path):
 
 
 def region_within(region: Region, regions) -> bool:
+    return code_within(region.code, regions)
+
+
+def code_within(code: str, regions) -> bool:
+    """Whether the region with this code lies in (or is) one of `regions`."""
     if regions is None:
         return True
-    return any(
-        region.code == r.code or region.code.startswith(r.code + ".") for r in regions
-    )
+    return any(code == r.code or code.startswith(r.code + ".") for r in regions)
 
 
 def can(user, action: str, region: Region | None = None) -> bool:

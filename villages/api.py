@@ -265,7 +265,7 @@ class LaunchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     """
 
     queryset = LaunchEvent.objects.prefetch_related(
-        Prefetch("kampungs", queryset=KampungKB.objects.only("id"))
+        Prefetch("kampungs", queryset=KampungKB.objects.only("id", "region"))
     )
     serializer_class = serializers.LaunchSerializer
     filterset_class = filters.LaunchFilter

@@ -6,7 +6,7 @@ and the services, whose errors the API reports per field (kampungkb.api).
 
 from rest_framework import serializers
 
-from kampungkb.access import region_within, scoped, user_scope
+from kampungkb.access import code_within, region_within, user_scope
 from kampungkb.api import ScopedRelatedField
 from kampungkb.models import User
 
@@ -261,10 +261,11 @@ class LaunchSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        # List only the launched Kampung KB the reader may open.
-        readable = scoped(KampungKB.objects, self.context["request"].user)
+        # List only the launched Kampung KB the reader may open; the region code
+        # is on the prefetched rows, so this costs no query per launch.
+        readable = user_scope(self.context["request"].user).read
         data["kampungs"] = sorted(
-            readable.filter(pk__in=data["kampungs"]).values_list("pk", flat=True)
+            k.pk for k in instance.kampungs.all() if code_within(k.region_id, readable)
         )
         return data
 

@@ -208,6 +208,10 @@ def launch_record(
         source_url=source_url,
         illustrative_note=illustrative_note,
     )
+    return _launch_save(event=event, kampungs=kampungs)
+
+
+def _launch_save(*, event: LaunchEvent, kampungs) -> LaunchEvent:
     event.full_clean()
     event.save()
     event.kampungs.set(kampungs)
@@ -235,10 +239,7 @@ def launch_update(
     event.notes = notes
     event.source = source
     event.source_url = source_url
-    event.full_clean()
-    event.save()
-    event.kampungs.set(kampungs)
-    return event
+    return _launch_save(event=event, kampungs=kampungs)
 
 
 @transaction.atomic

@@ -320,7 +320,11 @@ def launch_list(request):
         scoped(LaunchEvent.objects, request.user)
         .select_related("organizer")
         .prefetch_related(
-            Prefetch("kampungs", queryset=KampungKB.objects.order_by("region"))
+            # Only the launched Kampung KB the user may open are listed.
+            Prefetch(
+                "kampungs",
+                queryset=scoped(KampungKB.objects, request.user).order_by("region"),
+            )
         )
     )
     page = _page(request, launches)
