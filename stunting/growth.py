@@ -110,7 +110,14 @@ _SEX_CODES = {
     "2": _FEMALE,
 }
 _LYING, _STANDING = 1, 2
-_MEASURED_CODES = {Measured.LYING.value: _LYING, Measured.STANDING.value: _STANDING}
+# Numbers too, for columns passed as integers: 0 not recorded, 1 lying, 2 standing.
+_MEASURED_CODES = {
+    Measured.LYING.value: _LYING,
+    Measured.STANDING.value: _STANDING,
+    "0": _MISSING,
+    "1": _LYING,
+    "2": _STANDING,
+}
 
 
 class GrowthTableError(ValueError):
@@ -160,14 +167,27 @@ class _Tables:
         return self.lhfa.M.shape[1] - 1
 
     @cached_property
-    def by_length(self) -> tuple[np.ndarray, ...]:
-        """Weight-for-length, then weight-for-height, end to end: keys, next keys,
-        L/M/S (3, rows) and slopes, so one lookup serves rows of either table."""
-        tables = (self.wfl, self.wfh)
-        return tuple(
-            np.concatenate([getattr(table, name) for table in tables], axis=-1)
-            for name in ("cm", "next_cm", "lms", "slopes")
-        )
+    def by_length(self) -> dict[str, np.ndarray]:
+        """Both length tables as four segments end to end (weight-for-length boys,
+        girls, weight-for-height boys, girls), so one index finds any row: per
+        row its cm, the next row's cm (infinity at a segment's end), L, M, S and
+        their slopes per cm up to the next row (0 at a segment's end); per
+        segment its first row and its last."""
+        tables = (self.wfl, self.wfl, self.wfh, self.wfh)
+        # Each table's lms and slopes hold its boys' rows, then its girls'.
+        L, M, S = np.concatenate((self.wfl.lms, self.wfh.lms), axis=1)
+        dL, dM, dS = np.concatenate((self.wfl.slopes, self.wfh.slopes), axis=1)
+        sizes = np.array([t.cm.size for t in tables])
+        first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        return {
+            "cm": np.concatenate([t.cm for t in tables]),
+            "next_cm": np.concatenate([t.next_cm for t in tables]),
+            "first_cm": np.array([t.cm[0] for t in tables]),
+            "first": first,
+            "last": first + sizes - 1,
+            "lms": (L, M, S),
+            "slopes": (dL, dM, dS),
+        }
 
 
 def _read_table(name: str) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -287,21 +307,21 @@ def _lms_at_length(t: _Tables, use_wfl, sex, cm):
     Within the table, the same arithmetic as np.interp: slope * (x - x[j]) + y[j]
     with x[j] the last row at or below x. The rows are 0.1 cm apart, so j is
     guessed arithmetically and corrected by one step: a binary search per value
-    costs several times more.
+    costs several times more. Every cm must lie within its table.
     """
-    keys, next_keys, lms, slopes = t.by_length
-    wfl_rows, wfh_rows = t.wfl.cm.size, t.wfh.cm.size
-    first = np.where(use_wfl, 0, wfl_rows)  # each row's table in `keys`
-    last = np.where(use_wfl, wfl_rows - 1, wfl_rows + wfh_rows - 1)
-    j = first + np.rint((cm - keys[first]) * 10).astype(np.intp)
-    np.clip(j, first, last, out=j)
-    j -= keys[j] > cm
-    np.clip(j, first, last, out=j)
-    j += next_keys[j] <= cm
-    # On a table's last row the slope is 0, so y[last] comes out exactly. In
-    # lms, each table holds its boys' rows, then its girls'.
-    row = j + np.where(use_wfl, sex * wfl_rows, wfl_rows + sex * wfh_rows)
-    return slopes.take(row, axis=1) * (cm - keys[j]) + lms.take(row, axis=1)
+    table = t.by_length
+    segment = np.where(use_wfl, 0, 2).astype(np.intp) + sex  # see by_length
+    first = table["first"].take(segment)
+    offset = np.rint((cm - table["first_cm"].take(segment)) * 10).astype(np.intp)
+    j = np.minimum(first + np.maximum(offset, 0), table["last"].take(segment))
+    j -= table["cm"].take(j) > cm
+    j += table["next_cm"].take(j) <= cm
+    # On a segment's last row the slope is 0, so y[last] comes out exactly.
+    dx = cm - table["cm"].take(j)
+    return [
+        slope.take(j) * dx + value.take(j)
+        for slope, value in zip(table["slopes"], table["lms"], strict=True)
+    ]
 
 
 # --- classes -------------------------------------------------------------------
@@ -328,14 +348,44 @@ def _class_index(name, z):
     """Give each z's index into _CLASS_CODES[name]; the None index where z is NaN.
 
     Classes stay small integers until the end: building a string per row would
-    cost more than all the arithmetic.
+    cost more than all the arithmetic. The index is found by counting the bounds
+    a z lies beyond on each side, which costs less than choosing among conditions.
     """
-    lower, upper = _CLASS_RULES[name]
-    conditions = [z < b for b, _ in lower] + [z > b for b, _ in upper]
-    normal = len(conditions)
-    index = np.select(conditions, range(normal), normal).astype(np.int8)
-    index[np.isnan(z)] = normal + 1
+    index = _CLASS_BY_COUNTS[name].take(_beyond_counts(name, z))
+    index[np.isnan(z)] = _CLASS_CODES[name].size - 1
     return index
+
+
+def _beyond_counts(name, z):
+    """Per z, (lower bounds it lies below) * (upper bounds + 1) + upper bounds above."""
+    lower, upper = _CLASS_RULES[name]
+    counts = np.zeros(z.size, dtype=np.intp)
+    for bound, _ in lower:
+        counts += z < bound
+    counts *= len(upper) + 1
+    for bound, _ in upper:
+        counts += z > bound
+    return counts
+
+
+def _class_by_counts(name):
+    """The class index for each value _beyond_counts can give (see _CLASS_RULES)."""
+    lower, upper = _CLASS_RULES[name]
+    if [b for b, _ in lower] != sorted(b for b, _ in lower) or [
+        b for b, _ in upper
+    ] != sorted((b for b, _ in upper), reverse=True):
+        raise ValueError(f"{name}: class bounds must be listed tightest first")
+    normal = len(lower) + len(upper)
+    table = np.full((len(lower) + 1) * (len(upper) + 1), normal, dtype=np.int8)
+    # Lower bounds are tried tightest first: below all of them is the first class.
+    for position in range(len(lower)):
+        table[(len(lower) - position) * (len(upper) + 1)] = position
+    for position in range(len(upper)):
+        table[len(upper) - position] = len(lower) + position
+    return table
+
+
+_CLASS_BY_COUNTS = {name: _class_by_counts(name) for name in _CLASS_RULES}
 
 
 def _classify(name, z):
@@ -369,7 +419,7 @@ def implausible(indicator: str, z) -> np.ndarray:
 # --- scoring -------------------------------------------------------------------
 
 _REASONS = tuple(REASON_LABELS)
-_REASON_OF_INDEX = np.array([*_REASONS, None], dtype=object)  # index -1 is None
+_REASON_OF_INDEX = np.array(_REASONS, dtype=object)
 
 
 def _first_reason(checks):
@@ -390,6 +440,14 @@ def _first_reason(checks):
     return reason
 
 
+def _reason_codes(reason):
+    """Give the reason code of each row (None where every check passed)."""
+    codes = np.full(reason.size, None, dtype=object)
+    failing = np.flatnonzero(reason >= 0)  # few rows: only they are looked up
+    codes[failing] = _REASON_OF_INDEX.take(reason[failing])
+    return codes
+
+
 def _code(value, codes: dict) -> int:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return _MISSING
@@ -405,11 +463,15 @@ _DISTINCT_TEXTS = 32
 
 
 def _code_column(values, codes: dict, name: str) -> np.ndarray:
-    """Code a column, each distinct text once: one comparison over the column each.
+    """Code a column, each distinct value once.
 
-    Only texts (and None) are grouped by equality; any other value is coded on its
-    own, because equal values of other types can code differently (True == 1).
+    An integer array is coded through a table of its range of values. Otherwise
+    each distinct text costs one comparison over the column; only texts (and None)
+    are grouped by equality, any other value is coded on its own, because equal
+    values of other types can code differently (True == 1).
     """
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.integer):
+        return _code_integers(values, codes, name)
     items = np.asarray(values, dtype=object)
     if items.ndim != 1:
         raise ValueError(f"{name} must be a one-dimensional column")
@@ -432,6 +494,19 @@ def _code_column(values, codes: dict, name: str) -> np.ndarray:
     return out
 
 
+def _code_integers(values, codes: dict, name: str) -> np.ndarray:
+    """Code an integer column by the same rule as its numbers one by one."""
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be a one-dimensional column")
+    if not values.size:
+        return np.empty(0, dtype=np.int8)
+    low, high = int(values.min()), int(values.max())
+    if high - low > 255:  # a wide range: these are not codes, code them one by one
+        return np.array([_code(int(v), codes) for v in values], dtype=np.int8)
+    table = np.array([_code(n, codes) for n in range(low, high + 1)], dtype=np.int8)
+    return table.take(values - low)
+
+
 def _number_column(values, name: str) -> np.ndarray:
     try:
         numbers = np.asarray(values, dtype=float)
@@ -448,7 +523,9 @@ def score_columns(
     """Score whole columns of measurements; give z, class, flag and reason arrays.
 
     Inputs are equal-length array-likes; None/NaN means not recorded. `sex` is
-    L/P (also m/f, male/female, 1/2), `measured` lying/standing, `oedema` truthy.
+    L/P (also m/f, male/female, 1/2), `measured` lying/standing (also 1/2, and 0
+    for not recorded), `oedema` truthy. `sex` and `measured` as integer arrays
+    are coded fastest; they code exactly as their numbers one by one would.
     Output keys: haz, waz, whz (float, NaN if missing), <z>_class (code or None;
     None also when implausible), <z>_flag (implausible), <z>_reason (code from
     REASON_LABELS or None) and adjusted_height_cm.
@@ -543,7 +620,7 @@ def score_columns(
         result[name] = z
         result[f"{name}_class"] = _CLASS_CODES[name][classes]
         result[f"{name}_flag"] = flag
-        result[f"{name}_reason"] = _REASON_OF_INDEX[reason[name]]
+        result[f"{name}_reason"] = _reason_codes(reason[name])
     return result
 
 

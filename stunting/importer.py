@@ -476,12 +476,16 @@ class Checker:
         if not ok.size:
             return
         birth, measured_on = dates["birth_date"][ok], dates["measured_on"][ok]
+        # Valid rows hold L/P and lying/standing/blank: the engine takes them as
+        # integer codes (growth.score_columns), its fastest form.
         scores = score_fields(
-            sex=sex[ok],
+            sex=np.where(sex[ok] == "L", 1, 2).astype(np.int8),
             age_days=(measured_on - birth).tolist(),
             weight_kg=numbers["weight"][ok],
             height_cm=numbers["height"][ok],
-            measured=measured[ok],
+            measured=np.select(
+                [measured[ok] == "lying", measured[ok] == "standing"], [1, 2], 0
+            ).astype(np.int8),
             oedema=np.zeros(ok.size, dtype=bool),
         )
         scores["age_days"] = (measured_on - birth).tolist()

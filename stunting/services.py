@@ -28,14 +28,16 @@ def score_fields(*, sex, age_days, weight_kg, height_cm, measured, oedema) -> di
     gets the same numbers however it arrives. Columns are converted with numpy,
     not row by row: the import scores a whole file through here.
     """
-    measured = np.asarray(measured, dtype=object)
+    if not (isinstance(measured, np.ndarray) and measured.dtype.kind in "iu"):
+        # A blank position ("" from a form or file) is not recorded.
+        measured = np.asarray(measured, dtype=object)
+        measured = np.where(measured.astype(bool), measured, None)
     cols = growth.score_columns(
         sex=sex,
         age_days=age_days,
         weight_kg=_float_column(weight_kg),
         height_cm=_float_column(height_cm),
-        # A blank position ("" from a form or file) is not recorded.
-        measured=np.where(measured.astype(bool), measured, None),
+        measured=measured,
         oedema=oedema,
     )
 

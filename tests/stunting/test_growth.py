@@ -544,6 +544,48 @@ def test_columns_score_100000_rows():
     assert np.isfinite(result["haz"]).sum() > 50_000
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint8])
+def test_integer_coded_sex_and_position_score_as_their_numbers_one_by_one(dtype):
+    rng = np.random.default_rng(31)
+    n = 2_000
+    columns = random_columns(n, seed=31)
+    # 1/2 are boys/girls and lying/standing, 0 a position not recorded; the rest
+    # (3, 7) is no code at all and must say so.
+    sex_numbers = rng.choice([1, 2, 3, 7] if dtype is np.uint8 else [0, 1, 2, 3, -1], n)
+    position_numbers = rng.choice([0, 1, 2, 3, 7], n)
+    coded = score_columns(
+        **{
+            **columns,
+            "sex": sex_numbers.astype(dtype),
+            "measured": position_numbers.astype(dtype),
+        }
+    )
+    one_by_one = score_columns(
+        **{
+            **columns,
+            "sex": sex_numbers.astype(object),
+            "measured": position_numbers.astype(object),
+        }
+    )
+    for key, values in coded.items():
+        np.testing.assert_array_equal(values, one_by_one[key], err_msg=key)
+    text = score_columns(
+        **{
+            **columns,
+            "sex": np.array(["x", "L", "P", "x", "x", "x", "x", "x"], dtype=object)[
+                sex_numbers
+            ],
+            "measured": np.array([None, "lying", "standing", "x", "x", "x", "x", "x"])[
+                position_numbers
+            ],
+        }
+    )
+    for key, values in coded.items():
+        np.testing.assert_array_equal(values, text[key], err_msg=key)
+    assert "sex_invalid" in coded["haz_reason"].tolist()
+    assert "measured_invalid" in coded["haz_reason"].tolist()
+
+
 def test_columns_take_numpy_arrays_with_nan():
     result = score_columns(
         sex=np.array(["L", "P"]),
