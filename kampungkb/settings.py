@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -222,7 +223,27 @@ CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+# A request that enqueues a task must not hang when Redis is down: give up fast,
+# the change is already saved and the periodic sweep catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE = {
+    "indicators-nightly": {
+        "task": "dashboards.refresh_all",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    # Refreshes owed by changes whose task was never queued or never finished.
+    "indicators-sweep": {"task": "dashboards.refresh_pending", "schedule": 60.0},
+}
+
+# Seconds between a change and its refresh: a burst of edits is refreshed once.
+DASHBOARD_REFRESH_DELAY_S = float(os.environ.get("DASHBOARD_REFRESH_DELAY_S", "2"))
 
 # Cookies and headers. PRODUCTION=1 (behind HTTPS) turns on everything that
 # `manage.py check --deploy` asks for; plain DEBUG-off runs (tests, a local

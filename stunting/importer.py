@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kampungkb.access import user_scope
+from kampungkb.events import data_changed
 from villages.models import Region, RegionLevel
 
 from .models import BALITA_MAX_DAYS, Child, ImportBatch, Measurement
@@ -312,6 +313,9 @@ class Checked:
     child_ids: dict = field(default_factory=dict)
     # (child key, measured_on, weight, height, measured, posyandu, *score fields)
     measurements: list = field(default_factory=list)
+    # The desa/kelurahan of the valid rows, and their earliest measurement day.
+    regions: set = field(default_factory=set)
+    earliest: datetime.date | None = None
 
     def add(self, problem):
         self.error_count += 1
@@ -498,6 +502,10 @@ class Checker:
         )
         iso = _Parsed(_iso)
         ok_list = ok.tolist()
+        self.result.regions.update(region[i] for i in ok_list)
+        earliest = datetime.date.fromordinal(int(measured_on.min()))
+        if self.result.earliest is None or earliest < self.result.earliest:
+            self.result.earliest = earliest
         for i in ok_list:
             key = keys[i]
             if key not in self.result.child_ids and key not in self.result.new_children:
@@ -775,6 +783,8 @@ def write(checked: Checked, *, batch: ImportBatch) -> Written:
         else:
             children = _orm_children(checked)
             measurements = _orm_measurements(_measurement_rows(checked), batch)
+        if measurements:
+            data_changed(region_codes=checked.regions, since=checked.earliest)
     return Written(created_children=children, created_measurements=measurements)
 
 

@@ -1,9 +1,13 @@
 """Writes for children and their measurements; z-scores come from stunting.growth."""
 
+import datetime
+
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from kampungkb.events import data_changed
 
 from . import growth
 from .models import (
@@ -114,6 +118,7 @@ def child_register(
     )
     child.full_clean()
     child.save()
+    data_changed(region_codes=[child.region_id], since=child.birth_date)
     return child
 
 
@@ -156,6 +161,7 @@ def measurement_record(
     for name, column in scores.items():
         setattr(measurement, name, column[0])
     measurement.save()
+    data_changed(region_codes=[child.region_id], since=measured_on)
     return measurement
 
 
@@ -180,6 +186,7 @@ def dashat_save(
     dashat.funding_source = funding_source
     dashat.full_clean()
     dashat.save()
+    data_changed(region_codes=[kampung.region_id])
     return dashat
 
 
@@ -370,6 +377,7 @@ def reported_prevalence_save(
     prevalence.note = note
     prevalence.full_clean()
     prevalence.save()
+    data_changed(region_codes=[region.code], since=datetime.date(year, 1, 1))
     return prevalence
 
 
@@ -377,6 +385,10 @@ def reported_prevalence_save(
 def reported_prevalence_delete(*, prevalence: ReportedPrevalence) -> None:
     """Delete a reported prevalence entered by mistake."""
     prevalence.delete()
+    data_changed(
+        region_codes=[prevalence.region_id],
+        since=datetime.date(prevalence.year, 1, 1),
+    )
 
 
 def measurement_import(*, batch, data: bytes | None = None):

@@ -1,5 +1,6 @@
 """Writes to the region tree and the Kampung KB registry."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -7,6 +8,8 @@ from django.db import transaction
 from django.db.models import F, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from kampungkb.events import data_changed
 
 from .models import (
     Classification,
@@ -127,6 +130,7 @@ def kampung_create(
     )
     kampung.full_clean()
     kampung.save()
+    data_changed(region_codes=[region.code], since=formed_on)
     return kampung
 
 
@@ -159,6 +163,7 @@ def kampung_classify(
     )
     entry.full_clean()
     entry.save()
+    data_changed(region_codes=[kampung.region_id], since=effective_on)
     return entry
 
 
@@ -181,6 +186,7 @@ def kampung_deactivate(*, kampung: KampungKB, on, reason: str) -> KampungKB:
         ]
     )
     kampung.refresh_from_db(fields=["version"])
+    data_changed(region_codes=[kampung.region_id], since=on)
     return kampung
 
 
@@ -260,6 +266,7 @@ def target_set(
     target.source = source
     target.full_clean()
     target.save()
+    data_changed(region_codes=[region.code], since=datetime.date(year, 1, 1))
     return target
 
 
@@ -267,6 +274,9 @@ def target_set(
 def target_delete(*, target: FormationTarget) -> None:
     """Remove a yearly formation target."""
     target.delete()
+    data_changed(
+        region_codes=[target.region_id], since=datetime.date(target.year, 1, 1)
+    )
 
 
 class StaleEdit(ValidationError):
@@ -324,6 +334,8 @@ def kampung_update(*, kampung: KampungKB, expected_version: int, **fields) -> Ka
     _claim_version(kampung=kampung, expected_version=expected_version)
     # Only the edited columns: a deactivation committed meanwhile must survive.
     kampung.save(update_fields=[*changed, "version", "updated_at"])
+    # Readiness has no dates of its own, and formed_on may have moved: all years.
+    data_changed(region_codes=[kampung.region_id])
     return kampung
 
 
@@ -331,13 +343,16 @@ def kampung_update(*, kampung: KampungKB, expected_version: int, **fields) -> Ka
 def kampung_children_save(*, kampung: KampungKB, expected_version: int, formset):
     """Save a validated Pokja or program formset as one edit of the Kampung KB."""
     _claim_version(kampung=kampung, expected_version=expected_version)
-    return formset.save()
+    saved = formset.save()
+    data_changed(region_codes=[kampung.region_id])
+    return saved
 
 
 def _bump_version(*, kampung: KampungKB) -> None:
     KampungKB.objects.filter(pk=kampung.pk).update(
         version=F("version") + 1, updated_at=timezone.now()
     )
+    data_changed(region_codes=[kampung.region_id])
 
 
 @transaction.atomic

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DashboardsConfig(AppConfig):
+    name = "dashboards"
+    verbose_name = _("Dasbor dan indikator")
+
+    def ready(self):
+        from kampungkb import events
+
+        from . import services
+
+        events.changed.connect(services.on_data_changed, dispatch_uid="dashboards")

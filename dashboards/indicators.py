@@ -1,0 +1,443 @@
+"""The indicator registry: what each indicator means and how it is computed.
+
+Each calculator computes a group of indicators for one year at their lowest level
+(desa/kelurahan, or kab/kota for targets) in one or two set-based queries, and
+gives per indicator {region code: (numerator, denominator)}. A count has no
+denominator. dashboards.refresh rolls the figures up and stores them.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.translation import get_language
+
+from stunting.models import (
+    BALITA_MAX_DAYS,
+    Child,
+    DashatStatus,
+    PrevalenceSource,
+    ReportedPrevalence,
+)
+from villages.models import (
+    Classification,
+    ClassificationLevel,
+    FormationTarget,
+    KampungKB,
+    Program,
+    Region,
+    RegionLevel,
+    RumahDataKu,
+)
+
+COUNT, PERCENT = "count", "percent"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_id: str
+    name_en: str
+    unit: str  # COUNT or PERCENT
+    definition_id: str
+    definition_en: str
+    numerator_id: str = ""
+    denominator_id: str = ""
+    level: int = RegionLevel.DESA  # the level it is computed at
+    rolls_up: bool = True  # False: stored only where computed (reported figures)
+
+    @property
+    def is_rate(self):
+        return self.unit == PERCENT
+
+    @property
+    def name(self):
+        return (
+            self.name_en if (get_language() or "id").startswith("en") else self.name_id
+        )
+
+    @property
+    def definition(self):
+        english = (get_language() or "id").startswith("en")
+        return self.definition_en if english else self.definition_id
+
+
+def _count(code, name_id, name_en, definition_id, definition_en, **extra):
+    return Indicator(
+        code, name_id, name_en, COUNT, definition_id, definition_en, **extra
+    )
+
+
+def _rate(code, name_id, name_en, definition_id, definition_en, num, den, **extra):
+    return Indicator(
+        code,
+        name_id,
+        name_en,
+        PERCENT,
+        definition_id,
+        definition_en,
+        numerator_id=num,
+        denominator_id=den,
+        **extra,
+    )
+
+
+# Plain words, not the models' lazy labels: the registry is built at import time.
+_LEVEL_WORDS = {
+    ClassificationLevel.DASAR: "dasar",
+    ClassificationLevel.BERKEMBANG: "berkembang",
+    ClassificationLevel.MANDIRI: "mandiri",
+    ClassificationLevel.BERKELANJUTAN: "berkelanjutan (paripurna)",
+}
+SOURCE_NAMES = {
+    PrevalenceSource.SSGI: "SSGI",
+    PrevalenceSource.SKI: "SKI",
+    PrevalenceSource.EPPGBM: "e-PPGBM",
+    PrevalenceSource.DINKES: "Dinkes",
+    PrevalenceSource.OTHER: "lain",
+}
+_AT_YEAR_END = (
+    "Kampung KB aktif pada 31 Desember tahun itu.",
+    "Active Kampung KB on 31 December of the year.",
+)
+LEVEL_INDICATORS = {
+    level: f"kampung_{level.value}" for level in ClassificationLevel
+} | {None: "kampung_unclassified"}
+
+INDICATORS = [
+    _count(
+        "kampung_formed", "Kampung KB terbentuk", "Kampung KB formed", *_AT_YEAR_END
+    ),
+    _rate(
+        "kampung_coverage",
+        "Cakupan desa/kelurahan ber-Kampung KB",
+        "Villages with a Kampung KB",
+        "Persentase desa/kelurahan yang memiliki Kampung KB aktif pada akhir tahun.",
+        "Share of villages with an active Kampung KB at the end of the year.",
+        "desa/kelurahan dengan Kampung KB aktif",
+        "semua desa/kelurahan",
+    ),
+    *[
+        _count(
+            LEVEL_INDICATORS[level],
+            f"Kampung KB {word}",
+            f"Kampung KB {word}",
+            f"Kampung KB aktif pada akhir tahun yang klasifikasi terakhirnya {word}.",
+            f"Active Kampung KB whose latest classification at year end is {word}.",
+        )
+        for level, word in _LEVEL_WORDS.items()
+    ],
+    _count(
+        LEVEL_INDICATORS[None],
+        "Kampung KB belum berklasifikasi",
+        "Kampung KB not yet classified",
+        "Kampung KB aktif pada akhir tahun tanpa klasifikasi yang berlaku.",
+        "Active Kampung KB with no classification in force at year end.",
+    ),
+    _count(
+        "kampung_formed_in_year",
+        "Kampung KB baru tahun ini",
+        "Kampung KB formed in the year",
+        "Kampung KB yang dicanangkan dalam tahun itu.",
+        "Kampung KB launched during the year.",
+    ),
+    _count(
+        "formation_target",
+        "Target Kampung KB baru",
+        "Target of new Kampung KB",
+        "Target pembentukan Kampung KB baru yang ditetapkan kabupaten/kota untuk tahun itu.",
+        "The number of new Kampung KB a kab/kota planned for the year.",
+        level=RegionLevel.KABKOTA,
+    ),
+    _rate(
+        "formation_achievement",
+        "Capaian target pembentukan",
+        "Formation target achieved",
+        "Kampung KB baru dalam tahun itu dibanding target tahun itu, di kabupaten/kota "
+        "yang menetapkan target.",
+        "Kampung KB formed in the year against that year's target, in the kab/kota "
+        "that set one.",
+        "Kampung KB baru tahun itu",
+        "target Kampung KB baru",
+        level=RegionLevel.KABKOTA,
+    ),
+    _rate(
+        "dashat_coverage",
+        "Cakupan Dashat",
+        "Dashat coverage",
+        "Persentase Kampung KB aktif yang memiliki Dapur Sehat Atasi Stunting (Dashat) aktif.",
+        "Share of active Kampung KB with an active Dashat kitchen.",
+        "Kampung KB dengan Dashat aktif",
+        "Kampung KB aktif",
+    ),
+    _rate(
+        "readiness_web",
+        "Web Kampung KB terisi",
+        "Kampung KB website filled in",
+        "Persentase Kampung KB aktif yang datanya terisi di Web Kampung KB (keadaan kini).",
+        "Share of active Kampung KB whose Kampung KB website entry is filled in (current state).",
+        "Kampung KB dengan Web terisi",
+        "Kampung KB aktif",
+    ),
+    _rate(
+        "readiness_siga",
+        "K/0 SIGA terisi",
+        "SIGA K/0 filled in",
+        "Persentase Kampung KB aktif yang K/0 SIGA-nya terisi paling lambat tahun itu.",
+        "Share of active Kampung KB whose SIGA K/0 was filled in by that year.",
+        "Kampung KB dengan K/0 SIGA terisi",
+        "Kampung KB aktif",
+    ),
+    _rate(
+        "readiness_rumah_dataku",
+        "Memiliki Rumah DataKu",
+        "Has a Rumah DataKu",
+        "Persentase Kampung KB aktif yang memiliki Rumah DataKu (keadaan kini).",
+        "Share of active Kampung KB with a Rumah DataKu (current state).",
+        "Kampung KB dengan Rumah DataKu",
+        "Kampung KB aktif",
+    ),
+    _rate(
+        "readiness_complete",
+        "Kesiapan lengkap",
+        "Readiness complete",
+        "Persentase Kampung KB aktif dengan ketiganya: Web Kampung KB, K/0 SIGA, Rumah DataKu.",
+        "Share of active Kampung KB with all three: website, SIGA K/0, Rumah DataKu.",
+        "Kampung KB dengan kesiapan lengkap",
+        "Kampung KB aktif",
+    ),
+    _rate(
+        "program_convergence",
+        "Konvergensi program",
+        "Program convergence",
+        f"Bagian dari {len(Program)} program yang sudah terintegrasi, rata-rata atas "
+        "Kampung KB aktif, sampai akhir tahun.",
+        f"Share of the {len(Program)} programs integrated, over active Kampung KB, "
+        "by the end of the year.",
+        "program terintegrasi",
+        f"Kampung KB aktif x {len(Program)} program",
+    ),
+    _rate(
+        "stunting_measured",
+        "Prevalensi stunting (pengukuran)",
+        "Stunting prevalence (measured)",
+        "Anak 0-59 bulan yang pengukuran sah terakhirnya dalam tahun itu ber-TB/U < -2 SD, "
+        "dibagi anak 0-59 bulan dengan TB/U sah dalam tahun itu (WHO 2006, Permenkes 2/2020).",
+        "Children 0-59 months whose latest valid measurement in the year has HAZ < -2, "
+        "over children 0-59 months with a valid HAZ in the year (WHO 2006).",
+        "anak pendek atau sangat pendek",
+        "anak dengan TB/U sah",
+    ),
+    _rate(
+        "stunting_severe_measured",
+        "Prevalensi sangat pendek (pengukuran)",
+        "Severe stunting prevalence (measured)",
+        "Seperti prevalensi stunting, dengan TB/U < -3 SD.",
+        "As stunting prevalence, with HAZ < -3.",
+        "anak sangat pendek",
+        "anak dengan TB/U sah",
+    ),
+    _rate(
+        "measurement_coverage",
+        "Cakupan pengukuran",
+        "Measurement coverage",
+        "Anak 0-59 bulan yang diukur dalam tahun itu, dibagi anak terdaftar yang berumur "
+        "0-59 bulan pada suatu hari dalam tahun itu.",
+        "Children 0-59 months measured in the year, over registered children aged 0-59 "
+        "months on some day of the year.",
+        "anak diukur",
+        "anak terdaftar 0-59 bulan",
+    ),
+    *[
+        _rate(
+            f"stunting_reported_{source.value}",
+            f"Prevalensi stunting dilaporkan ({name})",
+            f"Reported stunting prevalence ({name})",
+            f"Angka yang diterbitkan sumber {name} untuk wilayah dan tahun itu, apa "
+            "adanya; tidak dijumlahkan ke wilayah induk, tidak dicampur dengan sumber lain.",
+            f"The figure source {name} published for the region and year, as published; "
+            "never summed into parent regions or mixed with another source.",
+            "",
+            "",
+            level=None,
+            rolls_up=False,
+        )
+        for source, name in SOURCE_NAMES.items()
+    ],
+]
+BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+
+
+# --- calculators: one year, lowest level, set-based --------------------------------
+
+
+def _within(path: str, codes) -> Q:
+    """Rows whose region (at `path`, "" for Region) lies in these kab/kota or provinces.
+
+    None means everywhere.
+    """
+    if codes is None:
+        return Q()
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}kabkota__in": [c for c in codes if len(c) == 5]}) | Q(
+        **{f"{prefix}province__in": [c for c in codes if len(c) == 2]}
+    )
+
+
+def _kampung(*, year, within):
+    """Kampung KB counts, classification, Dashat, readiness and programs per desa."""
+    end = datetime.date(year, 12, 31)
+    level_then = Classification.objects.filter(
+        kampung=OuterRef("pk"), effective_on__lte=end
+    ).order_by("-effective_on", "-id")
+    active = (
+        KampungKB.objects.filter(_within("region", within), formed_on__lte=end)
+        .filter(Q(is_active=True) | Q(deactivated_on__gt=end))
+        .annotate(
+            level_then=Subquery(level_then.values("level")[:1]),
+            active_dashat=Count(
+                "dashats",
+                filter=Q(
+                    dashats__status=DashatStatus.ACTIVE, dashats__formed_on__lte=end
+                ),
+                distinct=True,
+            ),
+            programs=Count(
+                "programs",
+                filter=Q(programs__since__lte=end) | Q(programs__since__isnull=True),
+                distinct=True,
+            ),
+        )
+        .values_list(
+            "region_id",
+            "level_then",
+            "active_dashat",
+            "programs",
+            "web_kampung_kb_filled",
+            "siga_k0_year",
+            "rumah_dataku",
+        )
+    )
+    out = defaultdict(dict)
+    for desa, level, dashat, programs, web, siga, dataku in active:
+        out["kampung_formed"][desa] = (1, None)
+        out["kampung_coverage"][desa] = (1, 1)
+        out[LEVEL_INDICATORS[level and ClassificationLevel(level)]][desa] = (1, None)
+        out["dashat_coverage"][desa] = (int(dashat > 0), 1)
+        ready = (
+            bool(web),
+            siga is not None and siga <= year,
+            dataku != RumahDataKu.NONE,
+        )
+        out["readiness_web"][desa] = (int(ready[0]), 1)
+        out["readiness_siga"][desa] = (int(ready[1]), 1)
+        out["readiness_rumah_dataku"][desa] = (int(ready[2]), 1)
+        out["readiness_complete"][desa] = (int(all(ready)), 1)
+        out["program_convergence"][desa] = (programs, len(Program))
+    # Every desa/kelurahan counts in the coverage denominator.
+    desa = Region.objects.filter(_within("", within), level=RegionLevel.DESA)
+    for code in desa.values_list("code", flat=True):
+        out["kampung_coverage"].setdefault(code, (0, 1))
+
+    formed = KampungKB.objects.filter(
+        _within("region", within), formed_on__year=year
+    ).values_list("region_id", "region__kabkota_id")
+    formed_by_kabkota = defaultdict(int)
+    for desa_code, kabkota in formed:
+        out["kampung_formed_in_year"][desa_code] = (1, None)
+        formed_by_kabkota[kabkota] += 1
+    targets = FormationTarget.objects.filter(_within("region", within), year=year)
+    for kabkota, target in targets.values_list("region_id", "new_count"):
+        out["formation_target"][kabkota] = (target, None)
+        out["formation_achievement"][kabkota] = (formed_by_kabkota[kabkota], target)
+    return out
+
+
+# Per desa: children measured in the year at 0-59 months, and of those with a
+# valid HAZ (latest valid measurement per child), how many are stunted and
+# severely stunted. One pass: each child's rows are ranked valid first, then
+# latest, so row 1 is the latest valid measurement where there is one.
+_MEASURED_SQL = """
+SELECT c.region_id,
+       COUNT(*) AS measured,
+       SUM(CASE WHEN m.valid = 1 THEN 1 ELSE 0 END) AS valid,
+       SUM(CASE WHEN m.valid = 1 AND m.haz < -2 THEN 1 ELSE 0 END) AS stunted,
+       SUM(CASE WHEN m.valid = 1 AND m.haz < -3 THEN 1 ELSE 0 END) AS severe
+FROM (
+    SELECT child_id, haz, valid,
+           ROW_NUMBER() OVER (
+               PARTITION BY child_id ORDER BY valid DESC, measured_on DESC
+           ) AS position
+    FROM (
+        SELECT child_id, haz, measured_on,
+               CASE WHEN haz IS NOT NULL AND NOT haz_implausible THEN 1 ELSE 0 END
+                   AS valid
+        FROM stunting_measurement
+        WHERE measured_on BETWEEN %s AND %s AND age_days BETWEEN 0 AND %s
+    ) AS ranked_input
+) AS m
+JOIN stunting_child c ON c.id = m.child_id
+JOIN villages_region r ON r.code = c.region_id
+WHERE m.position = 1 {within}
+GROUP BY c.region_id
+"""
+
+
+def measured_stunting_sql(*, year, within=None):
+    """The statement computing measured stunting per desa for a year, and its params."""
+    params = [datetime.date(year, 1, 1), datetime.date(year, 12, 31), BALITA_MAX_DAYS]
+    clause = ""
+    if within is not None:
+        kabkota = [c for c in within if len(c) == 5] or [""]
+        province = [c for c in within if len(c) == 2] or [""]
+        clause = "AND (r.kabkota_id IN ({}) OR r.province_id IN ({}))".format(
+            ", ".join(["%s"] * len(kabkota)), ", ".join(["%s"] * len(province))
+        )
+        params += kabkota + province
+    return _MEASURED_SQL.format(within=clause), params
+
+
+def _stunting(*, year, within):
+    """Measured stunting, severe stunting and measurement coverage per desa."""
+    out = defaultdict(dict)
+    sql, params = measured_stunting_sql(year=year, within=within)
+    measured_by_desa = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for desa, measured, valid, stunted, severe in cursor.fetchall():
+            measured_by_desa[desa] = measured
+            if valid:
+                out["stunting_measured"][desa] = (stunted, valid)
+                out["stunting_severe_measured"][desa] = (severe, valid)
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    registered = (
+        Child.objects.filter(
+            _within("region", within),
+            birth_date__lte=end,
+            birth_date__gte=start - datetime.timedelta(days=BALITA_MAX_DAYS),
+        )
+        .values("region_id")
+        .annotate(children=Count("id"))
+        .order_by()
+        .values_list("region_id", "children")
+    )
+    for desa, children in registered:
+        out["measurement_coverage"][desa] = (measured_by_desa.get(desa, 0), children)
+    return out
+
+
+def published_figures(*, year):
+    """Published prevalence per source and region, as (value, numerator, denominator)."""
+    out = defaultdict(dict)
+    rows = ReportedPrevalence.objects.filter(year=year)
+    for region, source, value, numerator, denominator in rows.values_list(
+        "region_id", "source", "value_percent", "numerator", "denominator"
+    ):
+        out[f"stunting_reported_{source}"][region] = (value, numerator, denominator)
+    return out
+
+
+# The calculators of the indicators that roll up; published_figures gives the rest.
+CALCULATORS = (_kampung, _stunting)

@@ -1,0 +1,111 @@
+"""Precomputed indicator figures, what is owed a refresh, and refresh runs."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# The region code the whole country's figures are stored under.
+COUNTRY_CODE = "ID"
+
+
+class Snapshot(models.Model):
+    """One indicator's figure for one region and year, as of `computed_at`.
+
+    Dashboards read only these rows. A region with no row for a count indicator
+    has zero; with no row for a rate, it has no denominator (nothing to show).
+    """
+
+    indicator = models.CharField(_("indikator"), max_length=40)
+    # A Region code, or COUNTRY_CODE; not a foreign key: snapshots are derived
+    # data, rebuilt from the registry, and the country is no Region row.
+    region_code = models.CharField(_("kode wilayah"), max_length=13)
+    parent_code = models.CharField(_("kode wilayah induk"), max_length=13)
+    level = models.PositiveSmallIntegerField(_("tingkat"))  # 0 country .. 4 desa
+    period = models.PositiveSmallIntegerField(_("tahun"))
+    value = models.FloatField(_("nilai"), null=True)
+    numerator = models.FloatField(_("pembilang"), null=True)
+    denominator = models.FloatField(_("penyebut"), null=True)
+    computed_at = models.DateTimeField(_("dihitung pada"))
+
+    class Meta:
+        verbose_name = _("snapshot indikator")
+        verbose_name_plural = pgettext_lazy("plural", "snapshot indikator")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "period", "indicator"],
+                name="one_snapshot_per_indicator_region_period",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["parent_code", "period"]),
+            models.Index(fields=["indicator", "period", "level"]),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.region_code} {self.period}: {self.value}"
+
+
+class PendingRefresh(models.Model):
+    """A kab/kota (or province) whose figures are owed a refresh since a date.
+
+    Written in the transaction of the change itself (kampungkb.events), so a down
+    broker or a dead worker cannot lose it: the periodic sweep finds it.
+    """
+
+    region_code = models.CharField(_("kode wilayah"), max_length=13, unique=True)
+    since = models.DateField(_("berlaku sejak"))
+    changed_at = models.DateTimeField(_("diubah pada"))
+
+    class Meta:
+        verbose_name = _("pembaruan tertunda")
+        verbose_name_plural = pgettext_lazy("plural", "pembaruan tertunda")
+
+    def __str__(self):
+        return f"{self.region_code} since {self.since}"
+
+
+class RefreshStatus(models.TextChoices):
+    QUEUED = "queued", _("Menunggu")
+    RUNNING = "running", _("Berjalan")
+    DONE = "done", _("Selesai")
+    FAILED = "failed", _("Gagal")
+
+
+class RefreshRun(models.Model):
+    """A full refresh of every indicator, nightly or asked for by staff."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diminta oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=RefreshStatus.choices,
+        default=RefreshStatus.QUEUED,
+    )
+    steps_done = models.PositiveIntegerField(_("langkah selesai"), default=0)
+    steps_total = models.PositiveIntegerField(_("jumlah langkah"), default=0)
+    message = models.TextField(_("pesan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pembaruan indikator")
+        verbose_name_plural = pgettext_lazy("plural", "pembaruan indikator")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def percent(self):
+        return (
+            round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+        )

@@ -1,0 +1,210 @@
+"""Recompute indicator snapshots: lowest level by set-based queries, then roll up.
+
+A refresh covers some years and either the whole country or some kab/kota and
+provinces (`within`). Per year it computes every indicator at its lowest level,
+sums numerators and denominators up the region tree (a rate is recomputed from
+the sums, never averaged) and replaces that year's rows of the covered regions
+and their ancestors in one transaction: readers see the old figures or the new,
+never a mix, and a crash or a rerun leaves a whole table. Regions outside a
+partial refresh keep their stored rows, which their parents' sums take in.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from villages.models import PROGRAM_START, Region
+
+from .indicators import CALCULATORS, INDICATORS, published_figures
+from .models import COUNTRY_CODE, Snapshot
+
+ROLLING = [i for i in INDICATORS if i.rolls_up]
+AS_PUBLISHED = [i for i in INDICATORS if not i.rolls_up]
+_FIELDS = (
+    "indicator",
+    "region_code",
+    "parent_code",
+    "level",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "computed_at",
+)
+
+
+def all_years(today: datetime.date | None = None) -> list[int]:
+    """Every year the program has run, to this one."""
+    today = today or timezone.localdate()
+    return list(range(PROGRAM_START.year, today.year + 1))
+
+
+class _Tree:
+    """Parent and level of every region a refresh touches, the country on top."""
+
+    def __init__(self, within):
+        regions = Region.objects.all()
+        if within is not None:
+            regions = regions.filter(
+                Q(kabkota__in=[c for c in within if len(c) == 5])
+                | Q(province__in=[c for c in within if len(c) == 2])
+                | Q(code__in={c[:2] for c in within})
+            )
+        self.parent = {COUNTRY_CODE: ""}
+        self.level = {COUNTRY_CODE: 0}
+        for code, level, parent in regions.values_list("code", "level", "parent_id"):
+            self.parent[code] = parent or COUNTRY_CODE
+            self.level[code] = level
+
+
+def _in_scope(code, within):
+    return within is None or any(code.startswith(prefix) for prefix in within)
+
+
+def _rows_for_year(year, within, tree, computed_at):
+    """Every snapshot row of one year for the covered regions and their ancestors."""
+    base = defaultdict(dict)
+    for calculate in CALCULATORS:
+        for code, values in calculate(year=year, within=within).items():
+            base[code].update(values)
+
+    rows = []
+    for indicator in ROLLING:
+        sums = {c: list(v) for c, v in base[indicator.code].items() if c in tree.level}
+        level_rows = sums
+        for level in range(indicator.level, 0, -1):
+            up = defaultdict(lambda: [0, None])
+            for code, (numerator, denominator) in level_rows.items():
+                _add(up[tree.parent[code]], numerator, denominator)
+            # Parents outside the refresh keep their children's stored figures.
+            outside = _stored_siblings(indicator.code, year, level, set(up), within)
+            for code, parent, numerator, denominator in outside:
+                if code not in level_rows:
+                    _add(up[parent], numerator, denominator)
+            sums.update(up)
+            level_rows = up
+        for code, (numerator, denominator) in sums.items():
+            if numerator or denominator:  # no row: zero, or nothing to divide
+                rows.append(
+                    _row(
+                        indicator, code, tree, year, numerator, denominator, computed_at
+                    )
+                )
+    # Published figures are few: they are always replaced whole, wherever they are.
+    published = published_figures(year=year)
+    for indicator in AS_PUBLISHED:
+        for code, (value, numerator, denominator) in published[indicator.code].items():
+            rows.append(
+                (
+                    indicator.code,
+                    code,
+                    code[: code.rfind(".")] if "." in code else COUNTRY_CODE,
+                    code.count(".") + 1,
+                    year,
+                    float(value),
+                    numerator,
+                    denominator,
+                    computed_at,
+                )
+            )
+    return rows
+
+
+def _add(total, numerator, denominator):
+    total[0] += numerator
+    if denominator is not None:
+        total[1] = (total[1] or 0) + denominator
+
+
+def _row(indicator, code, tree, year, numerator, denominator, computed_at):
+    if indicator.is_rate:
+        value = 100 * numerator / denominator if denominator else None
+    else:
+        value = numerator
+    return (
+        indicator.code,
+        code,
+        tree.parent[code],
+        tree.level[code],
+        year,
+        value,
+        numerator,
+        denominator,
+        computed_at,
+    )
+
+
+def _stored_siblings(indicator, year, level, parents, within):
+    """Stored rows at `level` under `parents` that lie outside the refresh."""
+    if within is None or all(_in_scope(parent, within) for parent in parents):
+        return []
+    stored = Snapshot.objects.filter(
+        indicator=indicator, period=year, level=level, parent_code__in=parents
+    ).values_list("region_code", "parent_code", "numerator", "denominator")
+    return [row for row in stored if not _in_scope(row[0], within)]
+
+
+def _covered(within, tree) -> Q:
+    """The stored rows a refresh replaces: its regions and their ancestors."""
+    if within is None:
+        return Q()
+    ancestors = [c for c in tree.level if not _in_scope(c, within)]
+    covered = Q(region_code__in=ancestors)
+    for prefix in within:
+        covered |= Q(region_code__startswith=prefix)
+    return covered
+
+
+def _insert(rows):
+    """Store snapshot rows: COPY on PostgreSQL, batched INSERT elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            columns = ", ".join(_FIELDS)
+            with cursor.copy(
+                f"COPY dashboards_snapshot ({columns}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    Snapshot.objects.bulk_create(
+        (Snapshot(**dict(zip(_FIELDS, row, strict=True))) for row in rows),
+        batch_size=2000,
+    )
+
+
+def snapshot_refresh(
+    *,
+    years: Iterable[int],
+    within: Iterable[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Recompute every indicator for these years; give the number of rows stored.
+
+    `within`: kab/kota or province codes to refresh (their ancestors follow), or
+    None for the whole country.
+    """
+    years = sorted(set(years))
+    within = None if within is None else sorted(set(within))
+    tree = _Tree(within)
+    stored = 0
+    for step, year in enumerate(years, start=1):
+        computed_at = timezone.now()
+        rows = _rows_for_year(year, within, tree, computed_at)
+        with transaction.atomic():
+            Snapshot.objects.filter(
+                _covered(within, tree),
+                period=year,
+                indicator__in=[i.code for i in ROLLING],
+            ).delete()
+            Snapshot.objects.filter(
+                period=year, indicator__in=[i.code for i in AS_PUBLISHED]
+            ).delete()
+            _insert(rows)
+        stored += len(rows)
+        if progress:
+            progress(step, len(years))
+    return stored
