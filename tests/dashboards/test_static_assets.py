@@ -15,12 +15,16 @@ def test_served_plotly_js_matches_the_pinned_plotly_version():
     header = SERVED.read_text()[:200]
     version = plotly.offline.get_plotlyjs_version()
     assert re.search(
-        rf"plotly\.js \(basic - minified\) v{re.escape(version)}\b", header
+        r"plotly\.js \(kampungkb: scatter, bar, pie, treemap - minified\) "
+        rf"v{re.escape(version)}\b",
+        header,
     )
+    # plotly.js is MIT licensed: its notice stays at the top of the bundle.
+    assert "Licensed under the MIT license" in header
 
 
 def test_served_plotly_js_has_no_map_traces_that_load_from_the_internet():
-    # The basic bundle (scatter, bar, pie) has none of the map code that fetches
-    # tiles and fonts from outside hosts; the full bundle does.
+    # The custom bundle has none of the map code that fetches tiles and fonts
+    # from outside hosts; the full bundle does.
     text = SERVED.read_text()
     assert not [host for host in MAP_HOSTS if host in text]
