@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVED = ROOT / "static" / "js" / "plotly.min.js"
 # Hosts the full plotly.js bundle fetches map tiles, fonts and styles from.
 MAP_HOSTS = ("openstreetmap", "openmaptiles", "arcgisonline", "icgc.cat", "cartocdn")
-# The trace types the dashboards draw; static/js/build-plotly.sh bundles these only.
+# The trace types the dashboards draw; tools/build-plotly.sh bundles these only.
 TRACE_TYPES = {"scatter", "bar", "pie", "treemap"}
 
 

@@ -26,7 +26,7 @@
 # anywhere at run time.
 #
 # Needs: bash, node (20 or newer) and npm. Run from anywhere:
-#   static/js/build-plotly.sh [SCRATCH_DIR]
+#   tools/build-plotly.sh [SCRATCH_DIR]
 # then run tests/dashboards/test_static_assets.py. When plotly is upgraded in
 # requirements.txt, set PLOTLY_JS_VERSION below to the new
 # plotly.offline.get_plotlyjs_version(); the script checks it with the project's
@@ -38,7 +38,7 @@ ESBUILD_VERSION=0.28.2
 BUNDLE_NAME="kampungkb: scatter, bar, pie, treemap"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd -P)"
+REPO="$(cd "$HERE/.." && pwd -P)"
 OUT="$HERE/plotly.min.js"
 if [ -n "${1:-${PLOTLY_BUILD_DIR:-}}" ]; then
     BUILD_DIR="$(realpath -m "${1:-$PLOTLY_BUILD_DIR}")"
