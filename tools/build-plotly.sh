@@ -39,7 +39,7 @@ BUNDLE_NAME="kampungkb: scatter, bar, pie, treemap"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd -P)"
-OUT="$HERE/plotly.min.js"
+OUT="$REPO/static/js/plotly.min.js"
 if [ -n "${1:-${PLOTLY_BUILD_DIR:-}}" ]; then
     BUILD_DIR="$(realpath -m "${1:-$PLOTLY_BUILD_DIR}")"
 else
