@@ -304,7 +304,7 @@ def _kampung(*, year, within):
                 ),
                 distinct=True,
             ),
-            programs=Count(
+            program_count=Count(
                 "programs",
                 filter=Q(programs__since__lte=end) | Q(programs__since__isnull=True),
                 distinct=True,
@@ -314,7 +314,7 @@ def _kampung(*, year, within):
             "region_id",
             "level_then",
             "active_dashat",
-            "programs",
+            "program_count",
             "web_kampung_kb_filled",
             "siga_k0_year",
             "rumah_dataku",

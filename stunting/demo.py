@@ -17,10 +17,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from villages.demo import KABUPATEN, KOTA, SOURCE_000, SOURCE_003
-from villages.models import Region, RegionLevel
+from villages.models import KampungKB, Region, RegionLevel
 
 from .models import (
     Child,
+    Dashat,
     MeasuredPosition,
     Measurement,
     PrevalenceSource,
@@ -240,12 +241,32 @@ def _synthetic_load() -> tuple[int, int]:
     return len(children), len(measurements)
 
 
+def _dashat_load() -> int:
+    """The Dashat inaugurated at the 7 June 2023 launch in Pekalongan Timur (seed 000).
+
+    The article does not say which of the three Kampung KB launched that day holds
+    it; the demo puts it in Kauman and says so in its name.
+    """
+    kampung = KampungKB.objects.filter(region__kabkota=KOTA, name__icontains="Kauman")
+    kampung = kampung.first()
+    if kampung is None or kampung.dashats.exists():
+        return 0
+    Dashat.objects.create(
+        kampung=kampung,
+        name="Dashat Kauman (demo: Kampung KB pemiliknya ditebak)",
+        formed_on=datetime.date(2023, 6, 7),
+        place="Aula Kecamatan Pekalongan Timur (tempat peresmian, seed 000)",
+    )
+    return 1
+
+
 @transaction.atomic
 def stunting_demo_load() -> dict:
     """Load the reported series and the synthetic children; returns what was created."""
     reported = _reported_load()
     children, measurements = _synthetic_load()
     return {
+        "dashat": _dashat_load(),
         "reported": reported,
         "children": children,
         "measurements": measurements,

@@ -1,0 +1,53 @@
+"""Reads of precomputed figures. Pages read only these, never the domain tables,
+so a page costs the same for a kelurahan or a province."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from .models import COUNTRY_CODE, RefreshRun, Snapshot
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+
+
+_COLUMNS = ("indicator", "value", "numerator", "denominator")
+
+
+def region_series(*, region_code: str) -> dict[str, dict[int, Figure]]:
+    """Every indicator of one region, by year: {indicator: {year: figure}}."""
+    series = defaultdict(dict)
+    rows = Snapshot.objects.filter(region_code=region_code).values_list(
+        "period", *_COLUMNS
+    )
+    for year, indicator, *figure in rows:
+        series[indicator][year] = Figure(*figure)
+    return series
+
+
+def child_figures(*, parent_code: str, year: int) -> dict[str, dict[str, Figure]]:
+    """Every indicator of each child region in one year: {code: {indicator: figure}}."""
+    figures = defaultdict(dict)
+    rows = Snapshot.objects.filter(parent_code=parent_code, period=year).values_list(
+        "region_code", *_COLUMNS
+    )
+    for code, indicator, *figure in rows:
+        figures[code][indicator] = Figure(*figure)
+    return figures
+
+
+def data_as_of(*, region_code: str = COUNTRY_CODE):
+    """When the region's figures were last computed, or None if never."""
+    return Snapshot.objects.filter(region_code=region_code).aggregate(
+        latest=Max("computed_at")
+    )["latest"]
+
+
+def refresh_run_latest():
+    """The most recent full refresh run, if any."""
+    return RefreshRun.objects.first()
