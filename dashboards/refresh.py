@@ -60,6 +60,9 @@ class _Tree:
             self.parent[code] = parent or COUNTRY_CODE
             self.level[code] = level
 
+    def codes_at(self, level):
+        return {code for code, at in self.level.items() if at == level}
+
 
 def _in_scope(code, within):
     return within is None or any(code.startswith(prefix) for prefix in within)
@@ -81,7 +84,9 @@ def _rows_for_year(year, within, tree, computed_at):
             for code, (numerator, denominator) in level_rows.items():
                 _add(up[tree.parent[code]], numerator, denominator)
             # Parents outside the refresh keep their children's stored figures.
-            outside = _stored_siblings(indicator.code, year, level, set(up), within)
+            outside = _stored_siblings(
+                indicator.code, year, level, tree.codes_at(level - 1), within
+            )
             for code, parent, numerator, denominator in outside:
                 if code not in level_rows:
                     _add(up[parent], numerator, denominator)
@@ -139,7 +144,11 @@ def _row(indicator, code, tree, year, numerator, denominator, computed_at):
 
 
 def _stored_siblings(indicator, year, level, parents, within):
-    """Stored rows at `level` under `parents` that lie outside the refresh."""
+    """Stored rows at `level` under `parents` that lie outside the refresh.
+
+    `parents` are all the refreshed regions one level up, with or without fresh
+    rows: a parent whose refreshed children all count zero still has others.
+    """
     if within is None or all(_in_scope(parent, within) for parent in parents):
         return []
     stored = Snapshot.objects.filter(
