@@ -360,15 +360,15 @@ def _kampung(*, year, within):
 # severely stunted. One pass: each child's rows are ranked valid first, then
 # latest, so row 1 is the latest valid measurement where there is one.
 _MEASURED_SQL = """
-SELECT c.region_id,
+SELECT region_id,
        COUNT(*) AS measured,
-       SUM(CASE WHEN m.valid = 1 THEN 1 ELSE 0 END) AS valid,
-       SUM(CASE WHEN m.valid = 1 AND m.haz < -2 THEN 1 ELSE 0 END) AS stunted,
-       SUM(CASE WHEN m.valid = 1 AND m.haz < -3 THEN 1 ELSE 0 END) AS severe
+       SUM(valid) AS valid,
+       SUM(CASE WHEN valid = 1 AND haz < -2 THEN 1 ELSE 0 END) AS stunted,
+       SUM(CASE WHEN valid = 1 AND haz < -3 THEN 1 ELSE 0 END) AS severe
 FROM (
-    SELECT child_id, haz, valid,
+    SELECT c.region_id, m.haz, m.valid,
            ROW_NUMBER() OVER (
-               PARTITION BY child_id ORDER BY valid DESC, measured_on DESC
+               PARTITION BY m.child_id ORDER BY m.valid DESC, m.measured_on DESC
            ) AS position
     FROM (
         SELECT child_id, haz, measured_on,
@@ -376,12 +376,12 @@ FROM (
                    AS valid
         FROM stunting_measurement
         WHERE measured_on BETWEEN %s AND %s AND age_days BETWEEN 0 AND %s
-    ) AS ranked_input
-) AS m
-JOIN stunting_child c ON c.id = m.child_id
-JOIN villages_region r ON r.code = c.region_id
-WHERE m.position = 1 {within}
-GROUP BY c.region_id
+    ) AS m
+    JOIN stunting_child c ON c.id = m.child_id
+    {within}
+) AS ranked
+WHERE position = 1
+GROUP BY region_id
 """
 
 
@@ -392,7 +392,11 @@ def measured_stunting_sql(*, year, within=None):
     if within is not None:
         kabkota = [c for c in within if len(c) == 5] or [""]
         province = [c for c in within if len(c) == 2] or [""]
-        clause = "AND (r.kabkota_id IN ({}) OR r.province_id IN ({}))".format(
+        # Inside the ranking, so only the covered children's rows are ranked.
+        clause = (
+            "JOIN villages_region r ON r.code = c.region_id "
+            "WHERE r.kabkota_id IN ({}) OR r.province_id IN ({})"
+        ).format(
             ", ".join(["%s"] * len(kabkota)), ", ".join(["%s"] * len(province))
         )
         params += kabkota + province

@@ -1,0 +1,111 @@
+"""Time a full indicator refresh for one year against the single SQL statement
+that computes measured stunting per desa/kelurahan from the same rows.
+
+Usage (a PostgreSQL database filled by `generate_synthetic`, see PERFORMANCE.md):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kampungkb_synthbench \\
+    SECRET_KEY=bench .venv/bin/python bench/bench_refresh.py [--year 2024] [--runs 3]
+
+Per run, in this order: the baseline statement (dashboards.indicators
+.measured_stunting_sql, the same one the refresh runs, fetched whole), then
+`snapshot_refresh(years=[year])` in a fresh child process, whose peak memory
+(ru_maxrss) is the refresh's own. Targets (issue 5): refresh within 1.5 times the
+baseline; peak memory under 1 GB.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kampungkb.settings")
+
+
+def _setup():
+    import django
+
+    django.setup()
+
+
+def time_baseline(year):
+    from django.db import connection
+
+    from dashboards.indicators import measured_stunting_sql
+
+    sql, params = measured_stunting_sql(year=year)
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return time.perf_counter() - start, len(rows)
+
+
+def refresh_child(year):
+    """Run in a child process: refresh one year, print seconds, rows, peak MB."""
+    import resource
+
+    from dashboards.refresh import snapshot_refresh
+
+    start = time.perf_counter()
+    rows = snapshot_refresh(years=[year])
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_mb}))
+
+
+def time_refresh(year):
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--year", str(year)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--year", type=int, default=2024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    _setup()
+    if args.child:
+        refresh_child(args.year)
+        return
+
+    from django.db import connection
+
+    from stunting.models import Child, Measurement
+
+    print(
+        f"database {connection.settings_dict['NAME']}: "
+        f"{Child.objects.count():,} children, {Measurement.objects.count():,} "
+        f"measurements"
+    )
+    time_baseline(args.year)  # warm the cache: both sides then read from memory
+    ratios = []
+    for run in range(1, args.runs + 1):
+        baseline_s, desa = time_baseline(args.year)
+        refresh = time_refresh(args.year)
+        ratio = refresh["seconds"] / baseline_s
+        ratios.append(ratio)
+        print(
+            f"run {run}: baseline {baseline_s:.2f} s ({desa:,} desa), refresh "
+            f"{refresh['seconds']:.2f} s ({refresh['rows']:,} rows), ratio "
+            f"{ratio:.2f}, refresh peak memory {refresh['peak_mb']:,.0f} MB"
+        )
+    median = statistics.median(ratios)
+    print(
+        f"median ratio {median:.2f} -> target 1.5 {'met' if median <= 1.5 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
