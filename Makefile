@@ -34,6 +34,7 @@ migrate: install
 run: migrate
 	$(RUN_ENV) $(BIN)/python manage.py load_regions
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
+	$(RUN_ENV) $(BIN)/python manage.py refresh_indicators
 	@echo "Serving on http://$(HOST)/ (Ctrl+C to stop)"
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST)
 

@@ -47,6 +47,9 @@ class Indicator:
     denominator_id: str = ""
     level: int = RegionLevel.DESA  # the level it is computed at
     rolls_up: bool = True  # False: stored only where computed (reported figures)
+    # False: computed per desa/kelurahan but stored from the kecamatan up, where
+    # a desa's own figure says nothing new (coverage of one desa is 0 or 1 of 1).
+    per_desa: bool = True
 
     @property
     def is_rate(self):
@@ -118,6 +121,7 @@ INDICATORS = [
         "Share of villages with an active Kampung KB at the end of the year.",
         "desa/kelurahan dengan Kampung KB aktif",
         "semua desa/kelurahan",
+        per_desa=False,
     ),
     *[
         _count(
@@ -396,9 +400,7 @@ def measured_stunting_sql(*, year, within=None):
         clause = (
             "JOIN villages_region r ON r.code = c.region_id "
             "WHERE r.kabkota_id IN ({}) OR r.province_id IN ({})"
-        ).format(
-            ", ".join(["%s"] * len(kabkota)), ", ".join(["%s"] * len(province))
-        )
+        ).format(", ".join(["%s"] * len(kabkota)), ", ".join(["%s"] * len(province)))
         params += kabkota + province
     return _MEASURED_SQL.format(within=clause), params
 

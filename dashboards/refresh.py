@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from villages.models import PROGRAM_START, Region
+from villages.models import PROGRAM_START, Region, RegionLevel
 
 from .indicators import CALCULATORS, INDICATORS, published_figures
 from .models import COUNTRY_CODE, Snapshot
@@ -56,12 +56,11 @@ class _Tree:
             )
         self.parent = {COUNTRY_CODE: ""}
         self.level = {COUNTRY_CODE: 0}
+        self.at_level = defaultdict(set, {0: {COUNTRY_CODE}})
         for code, level, parent in regions.values_list("code", "level", "parent_id"):
             self.parent[code] = parent or COUNTRY_CODE
             self.level[code] = level
-
-    def codes_at(self, level):
-        return {code for code, at in self.level.items() if at == level}
+            self.at_level[level].add(code)
 
 
 def _in_scope(code, within):
@@ -85,7 +84,7 @@ def _rows_for_year(year, within, tree, computed_at):
                 _add(up[tree.parent[code]], numerator, denominator)
             # Parents outside the refresh keep their children's stored figures.
             outside = _stored_siblings(
-                indicator.code, year, level, tree.codes_at(level - 1), within
+                indicator.code, year, level, tree.at_level[level - 1], within
             )
             for code, parent, numerator, denominator in outside:
                 if code not in level_rows:
@@ -93,6 +92,8 @@ def _rows_for_year(year, within, tree, computed_at):
             sums.update(up)
             level_rows = up
         for code, (numerator, denominator) in sums.items():
+            if not indicator.per_desa and tree.level[code] == RegionLevel.DESA:
+                continue
             if numerator or denominator:  # no row: zero, or nothing to divide
                 rows.append(
                     _row(
@@ -169,7 +170,7 @@ def _covered(within, tree) -> Q:
 
 
 def _insert(rows):
-    """Store snapshot rows: COPY on PostgreSQL, batched INSERT elsewhere."""
+    """Store snapshot rows: COPY on PostgreSQL, one executemany elsewhere."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             columns = ", ".join(_FIELDS)
@@ -179,10 +180,14 @@ def _insert(rows):
                 for row in rows:
                     copy.write_row(row)
         return
-    Snapshot.objects.bulk_create(
-        (Snapshot(**dict(zip(_FIELDS, row, strict=True))) for row in rows),
-        batch_size=2000,
-    )
+    # Plain executemany: bulk_create's per-value compilation cost more than SQLite.
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO dashboards_snapshot ({', '.join(_FIELDS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_FIELDS))})",
+            [(*row[:-1], adapt(row[-1])) for row in rows],
+        )
 
 
 def snapshot_refresh(

@@ -1,8 +1,10 @@
 """A change owes a refresh in its own transaction; a worker pays it."""
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from dashboards import refresh
@@ -89,3 +91,25 @@ def test_staff_can_run_a_full_refresh_and_see_it_finish(kota_pekalongan, celery_
     assert run.steps_done == run.steps_total == len(refresh.all_years())
     assert Snapshot.objects.filter(indicator="kampung_coverage").exists()
     assert RefreshRun.objects.count() == 1
+
+
+def test_the_refresh_command_fills_the_figures_and_refuses_unknown_codes(
+    kota_pekalongan,
+):
+    kampung_create(
+        region=Region.objects.get(code="33.75.01.1009"),
+        formed_on=datetime.date(2023, 6, 14),
+    )
+    out = StringIO()
+    call_command(
+        "refresh_indicators", "--year", "2024", "--within", "33.75", stdout=out
+    )
+    assert "1/1" in out.getvalue()
+    assert (
+        Snapshot.objects.get(
+            indicator="kampung_formed", region_code="33", period=2024
+        ).value
+        == 1
+    )
+    with pytest.raises(CommandError, match="33.99"):
+        call_command("refresh_indicators", "--within", "33.99")

@@ -137,8 +137,9 @@ def test_kampung_kb_formed_and_coverage_at_year_end(counted):
     assert figure("kampung_coverage", "33.75", 2024) == (100 * 3 / 27, 3, 27)
     assert figure("kampung_coverage", "33.75.01", 2024) == (100 * 3 / 7, 3, 7)
     assert figure("kampung_coverage", "33.75.02", 2023) == (100 / 7, 1, 7)
-    assert figure("kampung_coverage", TIRTO, 2024) == (100, 1, 1)
-    assert figure("kampung_coverage", "33.75.01.1004", 2024) == (0, 0, 1)
+    # A desa's own coverage (0 or 1 of 1) is not stored; its Kampung KB count is.
+    assert figure("kampung_coverage", TIRTO, 2024) is None
+    assert figure("kampung_formed", TIRTO, 2024) == (1, 1, None)
 
 
 def test_classification_in_force_at_year_end(counted):
