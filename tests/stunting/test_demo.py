@@ -39,7 +39,12 @@ def test_loading_the_demo_again_adds_nothing():
         Measurement.objects.count(),
         ReportedPrevalence.objects.count(),
     )
-    assert stunting_demo_load() == {"reported": 0, "children": 0, "measurements": 0}
+    assert stunting_demo_load() == {
+        "dashat": 0,
+        "reported": 0,
+        "children": 0,
+        "measurements": 0,
+    }
     assert (
         Child.objects.count(),
         Measurement.objects.count(),
