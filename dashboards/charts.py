@@ -86,6 +86,8 @@ def classification_figure(*, rows) -> dict:
         # One bar row per region, so a long list stays readable.
         height=max(260, 120 + 26 * len(rows)),
         barmode="stack",
+        # Dasar first, as in the table (stacked bars otherwise list it last).
+        legend={**_layout()["legend"], "traceorder": "normal"},
         xaxis={"title": {"text": _("Kampung KB")}, "rangemode": "tozero"},
         yaxis={"autorange": "reversed", "automargin": True},
     )
@@ -142,7 +144,13 @@ def stunting_figure(*, series) -> dict:
             "name": s.name,
             "x": [p.year for p in s.points],
             "y": [p.value for p in s.points],
-            **({"line": {"dash": "dot"}} if s.measured else {}),
+            # Measured: dotted, with its own marker, so a reported figure of the
+            # same year and value stays visible beside it.
+            **(
+                {"line": {"dash": "dot"}, "marker": {"symbol": "x", "size": 9}}
+                if s.measured
+                else {"marker": {"size": 10}}
+            ),
         }
         for s in series
     ]

@@ -258,16 +258,17 @@ def child_table(
 
     `children`: places with code, label, level and url (dashboards.board.Place).
     """
+    # The name first: it stays in view while a phone scrolls the table sideways.
     columns = (
-        Column("kode", _("Kode")),
         Column("wilayah", _("Wilayah")),
+        Column("kode", _("Kode")),
         *indicator_columns(),
     )
     rows = [
         Row(
             (
-                child.code,
                 child.label,
+                child.code,
                 *(
                     value_of(
                         figures.get(child.code, {}),

@@ -113,6 +113,7 @@ def test_stunting_keeps_each_source_and_the_measured_figure_as_their_own_lines()
     # The same year from two sources stays two points: 17.86 and 17.87, not merged.
     assert all(t["type"] == "scatter" for t in figure["data"])
     assert figure["data"][2]["line"] == {"dash": "dot"}
+    assert figure["data"][2]["marker"]["symbol"] == "x"
     assert "line" not in figure["data"][0]
 
 
