@@ -51,3 +51,19 @@ def data_as_of(*, region_code: str = COUNTRY_CODE):
 def refresh_run_latest():
     """The most recent full refresh run, if any."""
     return RefreshRun.objects.first()
+
+
+def region_figures(*, region_codes, year: int) -> dict[str, dict[str, Figure]]:
+    """Every indicator of these regions in one year: {code: {indicator: figure}}."""
+    figures = defaultdict(dict)
+    rows = Snapshot.objects.filter(
+        region_code__in=list(region_codes), period=year
+    ).values_list("region_code", *_COLUMNS)
+    for code, indicator, *figure in rows:
+        figures[code][indicator] = Figure(*figure)
+    return figures
+
+
+def refresh_run_get(*, pk: int) -> RefreshRun:
+    """One full refresh run, with who asked for it; RefreshRun.DoesNotExist if none."""
+    return RefreshRun.objects.select_related("requested_by").get(pk=pk)

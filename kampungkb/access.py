@@ -45,6 +45,8 @@ ROLE_ACTIONS = {
         "prevalence.change",
         "dashat.change",
         "audit.change",
+        # Ask for a full recomputation of the dashboards' figures.
+        "indicator.refresh",
     },
     Role.PLKB: {
         "kampung.change",

@@ -89,6 +89,7 @@ _ERROR_DESCRIPTIONS = {
     "401": "Not signed in",
     "403": "Not allowed for your role or region",
     "404": "Not found, or outside your region",
+    "415": "Unsupported media type (send JSON)",
 }
 
 
@@ -96,7 +97,8 @@ def document_errors(result, generator, request, public):
     """Add the error answers every operation can give to the schema.
 
     A spectacular postprocessing hook: 401/403 where sign-in is needed, 404 for a
-    path with an id or a page number, 400 for input or filters.
+    path with an id or a page number, 400 for input or filters, 415 for a body
+    in a content type the operation does not read.
     """
     result.setdefault("components", {}).setdefault("schemas", {}).update(_ERROR_SCHEMAS)
     for path, operations in result["paths"].items():
@@ -112,6 +114,9 @@ def document_errors(result, generator, request, public):
                 codes += ["401", "403"]
             if "{" in path or "page" in query:
                 codes.append("404")
+            # A body in a content type the operation does not read.
+            if "requestBody" in operation:
+                codes.append("415")
             for code in codes:
                 schema = "ValidationError" if code == "400" else "Error"
                 operation["responses"].setdefault(

@@ -5,6 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from dashboards.api import DashboardView
 from stunting import api as stunting
 from villages import api as villages
 
@@ -44,6 +45,7 @@ router.register("case-audits", stunting.CaseAuditViewSet, basename="case-audit")
 
 urlpatterns = [
     *router.urls,
+    path("dashboard/<str:code>/", DashboardView.as_view(), name="dashboard"),
     path("me/", MeView.as_view(), name="me"),
     path("token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

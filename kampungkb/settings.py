@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
         "OfficerKindEnum": "villages.models.OfficerKind",
         "PokjaRoleEnum": "villages.models.PokjaRole",
         "UserRoleEnum": "kampungkb.models.Role",
+        "IndicatorCodeEnum": "dashboards.serializers.INDICATOR_CODES",
+        "IndicatorUnitEnum": "dashboards.serializers.UNITS",
     },
     # Swagger UI from the app's own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 urlpatterns = [
+    # The dashboards own "/" (the user's dashboard): before the registry's pages.
+    path("", include("dashboards.urls")),
     path("", include("villages.urls")),
     path("stunting/", include("stunting.urls")),
     path("akun/", include("kampungkb.account_urls")),

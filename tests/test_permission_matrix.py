@@ -16,8 +16,9 @@ Targets, one Kampung KB (with its records) each:
 - outside: Klesem 33.26.01.2001 in Kabupaten Pekalongan (only the administrator).
 Launches add outside_organizer (organised by 33.26, launching Medono: readable in
 33.75, writable only in 33.26); accounts add superuser (staff may not manage an
-administrator); yearly targets and new records use the kab/kota targets same_city
-(33.75) and outside (33.26); pages without an object use the target "any". Each
+administrator); yearly targets, new records and kab/kota dashboards use the
+kab/kota targets same_city (33.75) and outside (33.26); pages without an object
+(and the country's dashboard) use the target "any". Each
 target's desa has a field officer with an account (the PLKB's own officer for
 "own"); the "own" assignment is that of a second officer of Jenggot.
 Anonymous visitors get one row per resource.
@@ -46,6 +47,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from dashboards.models import COUNTRY_CODE, RefreshRun
 from kampungkb.access import ROLE_ACTIONS
 from kampungkb.models import Role, User
 from kampungkb.services import user_create
@@ -283,6 +285,17 @@ def user_manage(ok):
         "pimpinan": (403, 403, 403, 403, 403),
         "evaluator": (403, 403, 403, 403, 403),
     }
+
+
+# The country's dashboard: only those without a region restriction read it.
+READ_COUNTRY = {role: (200,) if role == "admin" else (404,) for role in ROLES}
+
+
+def _dashboard_url(name, codes=None):
+    """A dashboard URL of the target's region (a desa or kab/kota), or the country."""
+    if codes is None:
+        return lambda ctx, t: reverse(name, args=[COUNTRY_CODE])
+    return lambda ctx, t: reverse(name, args=[codes[t]])
 
 
 # A page answers a region it does not offer with the form and its error.
@@ -683,7 +696,68 @@ RESOURCES = {
         data=lambda ctx, t: {},
         state=_field(User, "account", "password"),
     ),
+    # Dashboards: read like the regions they show; a full refresh is staff's.
+    "home_get": Resource(False, "get", _fixed_url("home"), NO_TARGET, EVERYONE),
+    "dashboard_desa_get": Resource(
+        False, "get", _dashboard_url("dashboard", DESA), KAMPUNG_TARGETS, READ
+    ),
+    "dashboard_kabkota_get": Resource(
+        False,
+        "get",
+        _dashboard_url("dashboard", KABKOTA),
+        KABKOTA_TARGETS,
+        READ_KABKOTA,
+    ),
+    "dashboard_country_get": Resource(
+        False, "get", _dashboard_url("dashboard"), NO_TARGET, READ_COUNTRY
+    ),
+    "dashboard_csv_get": Resource(
+        False,
+        "get",
+        _dashboard_url("dashboard-export-csv", KABKOTA),
+        KABKOTA_TARGETS,
+        READ_KABKOTA,
+    ),
+    "dashboard_xlsx_get": Resource(
+        False,
+        "get",
+        _dashboard_url("dashboard-export-xlsx", KABKOTA),
+        KABKOTA_TARGETS,
+        READ_KABKOTA,
+    ),
+    "indicator_list_get": Resource(
+        False, "get", _fixed_url("indicator-list"), NO_TARGET, EVERYONE
+    ),
+    "refresh_request_post": Resource(
+        False,
+        "post",
+        _fixed_url("dashboard-refresh"),
+        NO_TARGET,
+        staff_only(302),
+        data=lambda ctx, t: {},
+        state=lambda ctx, t: RefreshRun.objects.count(),
+    ),
+    "refresh_detail_get": Resource(
+        False,
+        "get",
+        lambda ctx, t: reverse("dashboard-refresh-detail", args=[ctx.refresh_run]),
+        NO_TARGET,
+        staff_only(200),
+    ),
     # API ----------------------------------------------------------------------
+    "api_dashboard_get": Resource(
+        True, "get", _dashboard_url("api:dashboard", DESA), KAMPUNG_TARGETS, READ
+    ),
+    "api_dashboard_kabkota_get": Resource(
+        True,
+        "get",
+        _dashboard_url("api:dashboard", KABKOTA),
+        KABKOTA_TARGETS,
+        READ_KABKOTA,
+    ),
+    "api_dashboard_country_get": Resource(
+        True, "get", _dashboard_url("api:dashboard"), NO_TARGET, READ_COUNTRY
+    ),
     "api_region_get": Resource(
         True,
         "get",
@@ -1042,6 +1116,7 @@ def _build():
         target_row={},
     )
     ctx.officer["spare"] = spare.pk
+    ctx.refresh_run = RefreshRun.objects.create().pk
     ctx.officer["co"] = co.pk
     for target in KAMPUNG_TARGETS:
         kampung = kampung_create(region=region(code=DESA[target]), formed_on=FORMED_ON)

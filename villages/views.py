@@ -58,7 +58,10 @@ KAMPUNG_ACTIONS = {
 
 
 def home(request):
-    """The user's own starting page: the country, their region(s) or their villages."""
+    """The registry's starting page: the country, the user's region(s) or villages.
+
+    "/" is the user's dashboard (dashboards.views.home), which links here.
+    """
     scope = user_scope(request.user)
     if scope.read is None:
         summaries, total = region_child_summaries(region=None)

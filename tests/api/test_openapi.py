@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from dashboards.refresh import snapshot_refresh
 from kampungkb.wsgi import application
 from stunting import services as stunting
 from tests.factories import PokjaMemberFactory, ProgramIntegrationFactory
@@ -155,6 +156,7 @@ def seeded(users, registry, settings):
     KNOWN.update(
         {
             "/api/regions/": ["33.75", "33.75.04", JENGGOT],
+            "/api/dashboard/": ["ID", "33", "33.75", "33.75.04", JENGGOT],
             "/api/kampung/": kampung_ids,
             "/api/classifications/": [
                 c.pk for k in registry.values() for c in k.classifications.all()
@@ -221,6 +223,8 @@ def seeded(users, registry, settings):
             "beneficiaries_present": [[beneficiary.pk]],
         }
     )
+    # Figures for the dashboard endpoint to read (one year keeps the run short).
+    snapshot_refresh(years=[2024])
     return Token.objects.create(user=users["admin"]).key
 
 

@@ -44,7 +44,9 @@ def boy():
 
 def test_plkb_sees_the_z_score_while_typing_and_then_on_the_child_page(phone, boy):
     sign_in(phone, "plkb.jenggot", PASSWORD)
-    phone.get_by_role("link", name="Stunting").click()
+    # The top menu: the start page (a dashboard) names stunting in many links.
+    menu = phone.get_by_role("navigation", name="Menu utama")
+    menu.get_by_role("link", name="Stunting").click()
     phone.get_by_role("link", name="Daftar anak").click()
     phone.get_by_role("link", name="Bima Pratama").click()
     phone.get_by_role("link", name="Catat pengukuran").click()

@@ -227,8 +227,10 @@ def test_kampung_admin_region_picker_offers_only_desa(user_client):
 # Registry pages
 
 
-def test_home_lists_the_province_and_the_kabkota_with_kampung_kb(user_client):
-    html = _get(user_client, "/")
+def test_registry_start_lists_the_province_and_the_kabkota_with_kampung_kb(
+    user_client,
+):
+    html = _get(user_client, reverse("registry"))
     page = _Page(html)
     header, *rows = page.tables[0]
     assert header == ["Wilayah", "Desa/kel.", "Kampung KB", *LEVEL_HEADERS]
@@ -420,7 +422,15 @@ def test_unknown_kampung_is_not_found(user_client):
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/wilayah/33.75/", f"/wilayah/{JENGGOT}/", "/kampung/1/", "/admin/"]
+    "url",
+    [
+        "/",
+        "/wilayah/",
+        "/wilayah/33.75/",
+        f"/wilayah/{JENGGOT}/",
+        "/kampung/1/",
+        "/admin/",
+    ],
 )
 def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     response = client.get(url)
@@ -447,9 +457,13 @@ def test_signing_in_leads_to_the_users_region(client, django_user_model):
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
-    home = client.get("/", follow=True)
-    assert home.redirect_chain == [("/wilayah/33/", 302)]
-    assert "Jawa Tengah" in home.content.decode()
+    # "/" is the dashboard of their one region, linking to its registry page.
+    home = _get(client, "/")
+    assert "<h1>Jawa Tengah" in home
+    assert 'href="/wilayah/33/"' in home
+    registry = client.get(reverse("registry"), follow=True)
+    assert registry.redirect_chain == [("/wilayah/33/", 302)]
+    assert "Jawa Tengah" in registry.content.decode()
 
 
 # Nothing loads from the internet
@@ -463,6 +477,7 @@ def test_pages_load_nothing_from_other_hosts(user_client):
     kampung = _kampung(JENGGOT)
     urls = [
         "/",
+        reverse("registry"),
         "/wilayah/33.75/",
         "/wilayah/33.75.04/",
         f"/wilayah/{JENGGOT}/",

@@ -1,0 +1,186 @@
+"""One region's dashboard, assembled from snapshots for the pages, exports and API.
+
+It reads figures only through dashboards.selectors, and Region rows only for names,
+levels and links: a few queries whatever the region's size.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kampungkb.access import code_within, scoped, user_scope
+from villages.models import Region, RegionLevel
+
+from . import reports, selectors
+from .models import COUNTRY_CODE
+
+COUNTRY_LEVEL = 0
+# The years a ?tahun= may ask for.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region of the dashboards, or the whole country."""
+
+    code: str
+    name: str  # short, for charts
+    label: str  # with its kind, for tables and headings
+    level: int  # 0 the country .. 4 desa/kelurahan
+    region: Region | None = None
+
+    @property
+    def url(self) -> str:
+        return reverse("dashboard", args=[self.code])
+
+    @property
+    def is_desa(self) -> bool:
+        return self.level == RegionLevel.DESA
+
+    @property
+    def is_country(self) -> bool:
+        return self.level == COUNTRY_LEVEL
+
+
+def country() -> Place:
+    return Place(COUNTRY_CODE, "Indonesia", "Indonesia", COUNTRY_LEVEL)
+
+
+def place_of(region: Region) -> Place:
+    return Place(region.code, region.name, region.label, region.level, region)
+
+
+def readable_place(*, user, code: str) -> Place:
+    """The region (or the country) with this code if the user may read it, else 404."""
+    read = user_scope(user).read
+    if code == COUNTRY_CODE:
+        if read is not None:
+            raise Http404
+        return country()
+    # Codes are digits and dots; anything else names no region.
+    if not code.replace(".", "").isdigit():
+        raise Http404
+    return place_of(get_object_or_404(scoped(Region.objects, user), code=code))
+
+
+def year_asked(raw) -> int | None:
+    """The year in a ?tahun= value, or None if it names none."""
+    raw = (raw or "").strip()
+    if raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        return int(raw)
+    return None
+
+
+@dataclass(frozen=True)
+class Crumb:
+    place: Place
+    readable: bool
+
+
+class Board:
+    """The figures of one region for one year, and everything drawn from them."""
+
+    def __init__(self, *, user, place: Place, year=None, sort="", direction=""):
+        self.user = user
+        self.place = place
+        self.series = selectors.region_series(region_code=place.code)
+        self.years = reports.computed_years(self.series)
+        self.latest_year = self.years[-1] if self.years else timezone.localdate().year
+        self.year = year or self.latest_year
+        self.sort = sort
+        self.direction = direction
+
+    @cached_property
+    def children(self) -> list[Place]:
+        if self.place.is_desa:
+            return []
+        if self.place.is_country:
+            regions = Region.objects.roots()
+        else:
+            regions = Region.objects.children_of(self.place.region)
+        return [place_of(r) for r in regions.order_by("code")]
+
+    @cached_property
+    def child_figures(self):
+        return selectors.child_figures(parent_code=self.place.code, year=self.year)
+
+    @property
+    def computed(self) -> bool:
+        """Whether the year was computed for this region (a missing count is 0)."""
+        return self.year in self.years
+
+    @cached_property
+    def as_of(self) -> datetime.datetime | None:
+        return selectors.data_as_of(region_code=self.place.code)
+
+    @cached_property
+    def crumbs(self) -> list[Crumb]:
+        """The regions above this one, up to the country; links where readable."""
+        if self.place.is_country:
+            return []
+        read = user_scope(self.user).read
+        trail = [Crumb(country(), read is None)]
+        for region in self.place.region.ancestors():
+            trail.append(Crumb(place_of(region), code_within(region.code, read)))
+        return trail
+
+    @cached_property
+    def kpis(self):
+        return reports.kpis(self.series, year=self.year, level=self.place.level)
+
+    @cached_property
+    def table(self) -> reports.Table:
+        """The page's table: child regions, or a desa/kelurahan's years."""
+        if self.place.is_desa:
+            return reports.year_table(
+                series=self.series,
+                level=self.place.level,
+                sort=self.sort,
+                direction=self.direction,
+            )
+        return reports.child_table(
+            children=self.children,
+            figures=self.child_figures,
+            computed=self.computed,
+            sort=self.sort,
+            direction=self.direction,
+        )
+
+    @cached_property
+    def classification(self):
+        return reports.classification_rows(
+            children=self.children, figures=self.child_figures, computed=self.computed
+        )
+
+    @property
+    def class_labels(self) -> list[str]:
+        return [reports.class_label(code) for code in reports.CLASS_CODES]
+
+    @cached_property
+    def formation(self):
+        return reports.formation_years(self.series, level=self.place.level)
+
+    @cached_property
+    def stunting(self):
+        return reports.stunting_series(self.series)
+
+    @cached_property
+    def stunting_table(self):
+        return reports.stunting_by_year(self.stunting)
+
+    @cached_property
+    def tiles(self):
+        return reports.treemap_tiles(children=self.children, figures=self.child_figures)
+
+    @property
+    def title(self) -> str:
+        return _("%(region)s, %(year)s") % {
+            "region": self.place.label,
+            "year": self.year,
+        }

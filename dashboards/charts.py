@@ -1,0 +1,206 @@
+"""The dashboards' Plotly figures as plain dicts: pure functions of what they draw.
+
+Passed to the page with `json_script` and drawn by static/js/plotly.min.js, whose
+bundle holds scatter, bar, pie and treemap only. Every chart has its numbers in a
+table next to it (the text alternative); the page builds both from the same rows.
+"""
+
+import math
+
+from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .reports import CLASS_CODES, class_label
+
+CONFIG = {"displaylogo": False, "responsive": True}
+# The level badges' colours (static/css/app.css), and grey for "not classified".
+CLASS_COLOURS = {
+    "kampung_dasar": "#8a6d00",
+    "kampung_berkembang": "#1f6fb2",
+    "kampung_mandiri": "#0b6e4f",
+    "kampung_berkelanjutan": "#6b3fa0",
+    "kampung_unclassified": "#9aa5b1",
+}
+# Stunting prevalence bands of WHO/UNICEF (de Onis et al. 2019): upper bound (%),
+# colour, name. A region without measurements is grey.
+PREVALENCE_BANDS = (
+    (2.5, "#1a9850", gettext_lazy("sangat rendah")),
+    (10, "#91cf60", gettext_lazy("rendah")),
+    (20, "#fee08b", gettext_lazy("sedang")),
+    (30, "#fc8d59", gettext_lazy("tinggi")),
+    (math.inf, "#d73027", gettext_lazy("sangat tinggi")),
+)
+NO_DATA_COLOUR = "#c8ced4"
+ROOT_ID = "root"
+
+
+def _layout(*, height=360, **extra):
+    return {
+        "margin": {"l": 48, "r": 8, "t": 56, "b": 40},
+        "height": height,
+        # Above the plot: below it, the legend collides with the axis on a phone.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "font": {"family": "system-ui, sans-serif", "size": 12},
+        **extra,
+    }
+
+
+def prevalence_band_index(value) -> int:
+    """Which prevalence band a figure falls in: 1..5, or 0 for no data."""
+    if value is None:
+        return 0
+    return next(
+        index
+        for index, (upper, _colour, _name) in enumerate(PREVALENCE_BANDS, start=1)
+        if value < upper
+    )
+
+
+def prevalence_band(value):
+    """The colour and band name of a stunting prevalence (None: no data)."""
+    index = prevalence_band_index(value)
+    if index == 0:
+        return NO_DATA_COLOUR, _("belum ada data")
+    _upper, colour, name = PREVALENCE_BANDS[index - 1]
+    return colour, str(name)
+
+
+def classification_figure(*, rows) -> dict:
+    """Kampung KB per child region as stacked bars, one colour per classification."""
+    names = [row.name for row in rows]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": class_label(code),
+            "y": names,
+            "x": [row.counts[code] for row in rows],
+            "marker": {"color": CLASS_COLOURS[code]},
+            "hovertemplate": "%{y}: %{x}<extra>%{fullData.name}</extra>",
+        }
+        for code in CLASS_CODES
+    ]
+    layout = _layout(
+        # One bar row per region, so a long list stays readable.
+        height=max(260, 120 + 26 * len(rows)),
+        barmode="stack",
+        # Dasar first, as in the table (stacked bars otherwise list it last).
+        legend={**_layout()["legend"], "traceorder": "normal"},
+        xaxis={"title": {"text": _("Kampung KB")}, "rangemode": "tozero"},
+        yaxis={"autorange": "reversed", "automargin": True},
+    )
+    layout["margin"]["l"] = 8
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def formation_figure(*, years) -> dict:
+    """Active Kampung KB (cumulative) as a line; formed in the year against the target."""
+    x = [y.year for y in years]
+    data = [
+        {
+            "type": "bar",
+            "name": _("Terbentuk dalam tahun itu"),
+            "x": x,
+            "y": [y.formed_in_year for y in years],
+            "marker": {"color": "#1f6fb2"},
+        }
+    ]
+    if any(y.target for y in years):
+        data.append(
+            {
+                "type": "bar",
+                "name": _("Target tahun itu"),
+                "x": x,
+                "y": [y.target for y in years],
+                "marker": {"color": "#d9822b"},
+            }
+        )
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": _("Kampung KB aktif (kumulatif)"),
+            "x": x,
+            "y": [y.formed for y in years],
+            "line": {"color": "#0b6e4f", "width": 2},
+        }
+    )
+    layout = _layout(
+        barmode="group",
+        xaxis={"title": {"text": _("Tahun")}, "dtick": 1},
+        yaxis={"title": {"text": _("Kampung KB")}, "rangemode": "tozero"},
+    )
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def stunting_figure(*, series) -> dict:
+    """One line per reported source and one for the measured prevalence, never merged."""
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": s.name,
+            "x": [p.year for p in s.points],
+            "y": [p.value for p in s.points],
+            # Measured: dotted, with its own marker, so a reported figure of the
+            # same year and value stays visible beside it.
+            **(
+                {"line": {"dash": "dot"}, "marker": {"symbol": "x", "size": 9}}
+                if s.measured
+                else {"marker": {"size": 10}}
+            ),
+        }
+        for s in series
+    ]
+    layout = _layout(
+        xaxis={"title": {"text": _("Tahun")}, "dtick": 1},
+        yaxis={"title": {"text": _("Prevalensi stunting (%)")}, "rangemode": "tozero"},
+    )
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def _tile_text(tile) -> str:
+    children = _("%(n)s anak") % {
+        "n": number_format(tile.children, force_grouping=True)
+    }
+    if tile.prevalence is None:
+        stunting = _("stunting: belum ada data")
+    else:
+        percent = floatformat(tile.prevalence, 1)
+        stunting = _("stunting %(percent)s %%") % {"percent": percent}
+    return f"{children}<br>{stunting}"
+
+
+def treemap_figure(*, root_name: str, tiles) -> dict:
+    """Child regions sized by registered children, coloured by measured stunting.
+
+    Each tile's customdata is its dashboard's URL (static/js/dashboard.js follows it
+    on a click); regions without registered children have no area and are left out.
+    """
+    shown = [t for t in tiles if t.children > 0]
+    data = [
+        {
+            "type": "treemap",
+            "ids": [ROOT_ID, *(t.code for t in shown)],
+            "labels": [root_name, *(t.name for t in shown)],
+            "parents": ["", *(ROOT_ID for _t in shown)],
+            "values": [sum(t.children for t in shown), *(t.children for t in shown)],
+            "branchvalues": "total",
+            "text": ["", *(_tile_text(t) for t in shown)],
+            "customdata": ["", *(t.url for t in shown)],
+            "marker": {
+                "colors": [
+                    "#eef2f5",
+                    *(prevalence_band(t.prevalence)[0] for t in shown),
+                ]
+            },
+            "textinfo": "label+text",
+            "hovertemplate": "<b>%{label}</b><br>%{text}<extra></extra>",
+            "pathbar": {"visible": False},
+        }
+    ]
+    layout = _layout(height=380)
+    layout["margin"] = {"l": 4, "r": 4, "t": 8, "b": 4}
+    return {"data": data, "layout": layout, "config": CONFIG}

@@ -1,0 +1,463 @@
+"""What the dashboard pages, exports and API show, built from snapshot figures.
+
+Pure functions: no queries. Within a year that was computed for a region, a count
+with no snapshot row is zero and a rate with none has no data (None). Indicators
+computed at a higher level (targets, at kab/kota) do not apply below it.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from stunting.models import PrevalenceSource
+
+from .indicators import (
+    BY_CODE,
+    COUNT,
+    INDICATORS,
+    LEVEL_INDICATORS,
+    PERCENT,
+    Indicator,
+)
+from .selectors import Figure
+
+# Published figures: stored only where published, never rolled up.
+REPORTED = [i for i in INDICATORS if not i.rolls_up]
+REPORTED_PREFIX = "stunting_reported_"
+# Where a rise is bad news, so its arrow is marked as such.
+LOWER_IS_BETTER = {
+    "stunting_measured",
+    "stunting_severe_measured",
+    *(i.code for i in REPORTED),
+}
+# The KPI cards, in order; the latest reported figure per source follows them.
+KPI_CODES = (
+    "kampung_formed",
+    "kampung_coverage",
+    "dashat_coverage",
+    "readiness_complete",
+    "program_convergence",
+    "stunting_measured",
+    "measurement_coverage",
+)
+# Kampung KB by classification, from dasar up, then those not yet classified.
+CLASS_CODES = tuple(LEVEL_INDICATORS.values())
+ASC, DESC = "asc", "desc"
+
+
+def class_label(code: str) -> str:
+    """The name of a classification indicator's level, as people say it."""
+    for level, indicator in LEVEL_INDICATORS.items():
+        if indicator == code:
+            return str(level.label) if level else _("Belum diklasifikasi")
+    raise KeyError(code)
+
+
+def source_of(code: str) -> str:
+    """The PrevalenceSource value of a reported-prevalence indicator."""
+    return code.removeprefix(REPORTED_PREFIX)
+
+
+def applies(indicator: Indicator, level: int) -> bool:
+    """Whether the indicator has a figure at this level (0: the country, 4: desa)."""
+    return indicator.level is None or level <= indicator.level
+
+
+def value_of(
+    figures: dict[str, Figure], indicator: Indicator, *, level: int, computed: bool
+):
+    """A region's value of one indicator: 0 for a count without a row, else None."""
+    if not applies(indicator, level):
+        return None
+    figure = figures.get(indicator.code)
+    if figure is None or figure.value is None:
+        return 0 if computed and not indicator.is_rate else None
+    if indicator.is_rate:
+        return round(figure.value, 2)
+    return round(figure.value)
+
+
+def computed_years(series: dict[str, dict[int, Figure]]) -> list[int]:
+    """The years for which the region has any figure, in order."""
+    return sorted({year for by_year in series.values() for year in by_year})
+
+
+def at_year(series, year: int) -> dict[str, Figure]:
+    """The region's figures of one year, from its series."""
+    return {code: by_year[year] for code, by_year in series.items() if year in by_year}
+
+
+# --- KPI cards ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    indicator: Indicator
+    year: int
+    value: float | int | None
+    previous: float | int | None  # the year before `year`
+
+    @property
+    def change(self):
+        if self.value is None or self.previous is None:
+            return None
+        return round(self.value - self.previous, 2)
+
+    @property
+    def direction(self) -> str:
+        """ "up", "down" or "same"; "" when there is nothing to compare."""
+        change = self.change
+        if change is None:
+            return ""
+        return "up" if change > 0 else "down" if change < 0 else "same"
+
+    @property
+    def tone(self) -> str:
+        """ "good" or "bad" for a change, by whether the indicator should rise."""
+        if self.direction in ("", "same"):
+            return ""
+        rising = self.direction == "up"
+        return "bad" if rising == (self.indicator.code in LOWER_IS_BETTER) else "good"
+
+
+def kpis(series, *, year: int, level: int) -> list[Kpi]:
+    """The KPI cards of a region for a year, each with the year before."""
+    years = set(computed_years(series))
+    cards = []
+    for code in KPI_CODES:
+        indicator = BY_CODE[code]
+
+        def value(y, indicator=indicator):
+            return value_of(
+                at_year(series, y), indicator, level=level, computed=y in years
+            )
+
+        cards.append(Kpi(indicator, year, value(year), value(year - 1)))
+    for indicator in REPORTED:
+        published = {
+            y: f.value
+            for y, f in series.get(indicator.code, {}).items()
+            if y <= year and f.value is not None
+        }
+        if published:
+            latest = max(published)
+            cards.append(
+                Kpi(
+                    indicator,
+                    latest,
+                    round(published[latest], 2),
+                    _rounded(published.get(latest - 1)),
+                )
+            )
+    return cards
+
+
+def _rounded(value):
+    return None if value is None else round(value, 2)
+
+
+# --- Tables ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    unit: str = ""  # COUNT or PERCENT for an indicator, "" for text
+
+    @property
+    def numeric(self) -> bool:
+        return bool(self.unit)
+
+    @property
+    def unit_label(self) -> str:
+        return {COUNT: _("jumlah"), PERCENT: "%"}.get(self.unit, "")
+
+    @property
+    def heading(self) -> str:
+        """The label with its unit, as exports write it."""
+        return f"{self.label} ({self.unit_label})" if self.unit else self.label
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple
+    url: str = ""  # where the row's name links to (drill-down)
+
+
+@dataclass(frozen=True)
+class Header:
+    column: Column
+    current: bool
+    aria_sort: str  # "ascending", "descending" or ""
+    next_direction: str
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    sort: str
+    direction: str
+    link_column: str = ""  # the column whose cell links to the row's url
+
+    @property
+    def headers(self) -> list[Header]:
+        out = []
+        for column in self.columns:
+            current = column.key == self.sort
+            if current:
+                following = DESC if self.direction == ASC else ASC
+            else:
+                following = DESC if column.numeric else ASC
+            aria = {ASC: "ascending", DESC: "descending"}[self.direction]
+            out.append(Header(column, current, aria if current else "", following))
+        return out
+
+    @property
+    def lines(self) -> list[tuple[Row, list[tuple[Column, object]]]]:
+        """Each row with its cells paired to their columns, for templates."""
+        return [
+            (row, list(zip(self.columns, row.cells, strict=True))) for row in self.rows
+        ]
+
+
+def indicator_columns() -> list[Column]:
+    return [Column(i.code, i.name, i.unit) for i in INDICATORS]
+
+
+def _ordered(rows, columns, sort, direction, default):
+    """Rows sorted by a column; rows without a value last either way."""
+    keys = [c.key for c in columns]
+    if sort not in keys:
+        sort, direction = default, ASC
+    column = columns[keys.index(sort)]
+    if direction not in (ASC, DESC):
+        direction = DESC if column.numeric else ASC
+    index = keys.index(sort)
+    present = [r for r in rows if r.cells[index] is not None]
+    missing = [r for r in rows if r.cells[index] is None]
+
+    def key(row):
+        cell = row.cells[index]
+        return cell.casefold() if isinstance(cell, str) else cell
+
+    present.sort(key=key, reverse=direction == DESC)
+    return tuple(present + missing), sort, direction
+
+
+def child_table(
+    *,
+    children,
+    figures: dict[str, dict[str, Figure]],
+    computed: bool,
+    sort: str = "",
+    direction: str = "",
+) -> Table:
+    """Child regions x every indicator of the registry, sorted.
+
+    `children`: places with code, label, level and url (dashboards.board.Place).
+    """
+    # The name first: it stays in view while a phone scrolls the table sideways.
+    columns = (
+        Column("wilayah", _("Wilayah")),
+        Column("kode", _("Kode")),
+        *indicator_columns(),
+    )
+    rows = [
+        Row(
+            (
+                child.label,
+                child.code,
+                *(
+                    value_of(
+                        figures.get(child.code, {}),
+                        i,
+                        level=child.level,
+                        computed=computed,
+                    )
+                    for i in INDICATORS
+                ),
+            ),
+            child.url,
+        )
+        for child in children
+    ]
+    ordered, sort, direction = _ordered(rows, columns, sort, direction, "kode")
+    return Table(columns, ordered, sort, direction, link_column="wilayah")
+
+
+def year_table(*, series, level: int, sort: str = "", direction: str = "") -> Table:
+    """One region's indicators over the years: a row per computed year."""
+    columns = (Column("tahun", _("Tahun")), *indicator_columns())
+    rows = [
+        Row(
+            (
+                year,
+                *(
+                    value_of(at_year(series, year), i, level=level, computed=True)
+                    for i in INDICATORS
+                ),
+            )
+        )
+        for year in computed_years(series)
+    ]
+    # Years are numbers, but read in time order unless asked otherwise.
+    ordered, sort, direction = _ordered(rows, columns, sort, direction, "tahun")
+    return Table(columns, ordered, sort, direction)
+
+
+# --- What the charts draw ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassificationRow:
+    code: str
+    name: str
+    url: str
+    counts: dict[str, int]  # CLASS_CODES -> Kampung KB
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def classification_rows(*, children, figures, computed: bool):
+    """Kampung KB of each child region (places) by classification."""
+    return [
+        ClassificationRow(
+            child.code,
+            child.name,
+            child.url,
+            {
+                code: value_of(
+                    figures.get(child.code, {}),
+                    BY_CODE[code],
+                    level=child.level,
+                    computed=computed,
+                )
+                or 0
+                for code in CLASS_CODES
+            },
+        )
+        for child in children
+    ]
+
+
+@dataclass(frozen=True)
+class FormationYear:
+    year: int
+    formed: int  # active Kampung KB at year end
+    formed_in_year: int
+    target: int | None  # None: no target set for the year
+    # Formed in the year in the kab/kota that set a target (formation_achievement).
+    toward_target: int = 0
+
+    @property
+    def reached(self):
+        """Whether the kab/kota with a target formed at least as many; None: no target."""
+        return None if not self.target else self.toward_target >= self.target
+
+
+def formation_years(series, *, level: int) -> list[FormationYear]:
+    """Kampung KB formed over the years, from the first year with any formed or target."""
+
+    def by_year(code, part="value"):
+        return {
+            y: round(getattr(f, part) or 0) for y, f in series.get(code, {}).items()
+        }
+
+    formed = by_year("kampung_formed")
+    in_year = by_year("kampung_formed_in_year")
+    applies_here = applies(BY_CODE["formation_target"], level)
+    targets = by_year("formation_target") if applies_here else {}
+    toward = by_year("formation_achievement", "numerator") if applies_here else {}
+    busy = [y for d in (formed, in_year, targets) for y, n in d.items() if n]
+    years = computed_years(series)
+    if not busy or not years:
+        return []
+    return [
+        FormationYear(
+            year,
+            formed.get(year, 0),
+            in_year.get(year, 0),
+            targets.get(year) or None,
+            toward.get(year, 0),
+        )
+        for year in range(min(busy), max(years) + 1)
+    ]
+
+
+@dataclass(frozen=True)
+class StuntingPoint:
+    year: int
+    value: float
+    numerator: float | None
+    denominator: float | None
+
+
+@dataclass(frozen=True)
+class StuntingSeries:
+    code: str
+    name: str
+    measured: bool
+    points: tuple[StuntingPoint, ...]
+
+
+def stunting_series(series) -> list[StuntingSeries]:
+    """One series per reported source, and the measured prevalence as its own."""
+    out = []
+    for indicator in REPORTED:
+        label = PrevalenceSource(source_of(indicator.code)).label
+        points = _points(series.get(indicator.code, {}))
+        if points:
+            name = _("Dilaporkan: %(source)s") % {"source": label}
+            out.append(StuntingSeries(indicator.code, name, False, points))
+    measured = _points(series.get("stunting_measured", {}))
+    if measured:
+        name = _("Terukur (data pengukuran di aplikasi)")
+        out.append(StuntingSeries("stunting_measured", name, True, measured))
+    return out
+
+
+def stunting_by_year(series: list[StuntingSeries]) -> list[tuple[int, list]]:
+    """The stunting series side by side: (year, [value of each series or None])."""
+    values = [{p.year: p.value for p in s.points} for s in series]
+    years = sorted({year for by_year in values for year in by_year})
+    return [(year, [by_year.get(year) for by_year in values]) for year in years]
+
+
+def _points(by_year) -> tuple[StuntingPoint, ...]:
+    return tuple(
+        StuntingPoint(year, round(f.value, 2), f.numerator, f.denominator)
+        for year, f in sorted(by_year.items())
+        if f.value is not None
+    )
+
+
+@dataclass(frozen=True)
+class Tile:
+    code: str
+    name: str
+    url: str
+    children: int  # registered children 0-59 months (measurement coverage denominator)
+    prevalence: float | None  # measured stunting, %
+
+
+def treemap_tiles(*, children, figures) -> list[Tile]:
+    """Child regions (places) with their registered children and measured stunting."""
+    tiles = []
+    for child in children:
+        mine = figures.get(child.code, {})
+        coverage = mine.get("measurement_coverage")
+        stunting = mine.get("stunting_measured")
+        tiles.append(
+            Tile(
+                child.code,
+                child.name,
+                child.url,
+                round(coverage.denominator or 0) if coverage else 0,
+                _rounded(stunting.value) if stunting else None,
+            )
+        )
+    return tiles

@@ -1,0 +1,76 @@
+"""Shapes of the dashboard API: what the pages show, as JSON."""
+
+from rest_framework import serializers
+
+from .board import FIRST_YEAR, LAST_YEAR
+from .indicators import COUNT, INDICATORS, PERCENT
+
+INDICATOR_CODES = [i.code for i in INDICATORS]
+UNITS = [COUNT, PERCENT]
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    tahun = serializers.IntegerField(
+        required=False,
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        help_text="The year; default: the latest year with figures.",
+    )
+
+
+class PlaceSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Kemendagri code, or ID for the country.")
+    name = serializers.CharField()
+    level = serializers.IntegerField(
+        help_text="0 the country, 1 provinsi, 2 kab/kota, 3 kecamatan, 4 desa/kelurahan."
+    )
+
+
+class IndicatorBriefSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=INDICATOR_CODES)
+    name = serializers.CharField()
+    unit = serializers.ChoiceField(choices=UNITS)
+
+
+class KpiSerializer(serializers.Serializer):
+    indicator = serializers.ChoiceField(choices=INDICATOR_CODES)
+    name = serializers.CharField()
+    unit = serializers.ChoiceField(choices=UNITS)
+    year = serializers.IntegerField(
+        help_text="The year of the figure: the asked year, or for a reported "
+        "prevalence the latest year it was published up to then."
+    )
+    value = serializers.FloatField(allow_null=True)
+    previous = serializers.FloatField(
+        allow_null=True, help_text="The figure of the year before `year`."
+    )
+    change = serializers.FloatField(
+        allow_null=True, help_text="value - previous (percentage points for a rate)."
+    )
+
+
+class ValuesField(serializers.DictField):
+    """Each indicator's value: null for no data, or where it does not apply."""
+
+    child = serializers.FloatField(allow_null=True)
+
+
+class ChildRowSerializer(PlaceSerializer):
+    values = ValuesField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    region = PlaceSerializer()
+    year = serializers.IntegerField()
+    years = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Years with figures."
+    )
+    data_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="When the figures were computed; null: never."
+    )
+    indicators = IndicatorBriefSerializer(many=True)
+    kpis = KpiSerializer(many=True)
+    values = ValuesField(help_text="The region's own figures in `year`.")
+    children = ChildRowSerializer(
+        many=True, help_text="The regions directly below, with their figures."
+    )
