@@ -18,6 +18,7 @@ from kampungkb.access import code_within, scoped, user_scope
 from villages.models import Region, RegionLevel
 
 from . import reports, selectors
+from .indicators import INDICATORS
 from .models import COUNTRY_CODE
 
 COUNTRY_LEVEL = 0
@@ -83,6 +84,9 @@ class Crumb:
     readable: bool
 
 
+_SORTABLE = {"wilayah", "kode", "tahun", *(i.code for i in INDICATORS)}
+
+
 class Board:
     """The figures of one region for one year, and everything drawn from them."""
 
@@ -90,11 +94,13 @@ class Board:
         self.user = user
         self.place = place
         self.series = selectors.region_series(region_code=place.code)
-        self.years = reports.computed_years(self.series)
+        self.years = selectors.refreshed_years()
         self.latest_year = self.years[-1] if self.years else timezone.localdate().year
         self.year = year or self.latest_year
-        self.sort = sort
-        self.direction = direction
+        # Only known columns and directions reach links and cache keys; the
+        # table applies its own default when none is asked.
+        self.sort = sort if sort in _SORTABLE else ""
+        self.direction = direction if direction in ("asc", "desc") else ""
 
     @cached_property
     def children(self) -> list[Place]:
@@ -132,7 +138,9 @@ class Board:
 
     @cached_property
     def kpis(self):
-        return reports.kpis(self.series, year=self.year, level=self.place.level)
+        return reports.kpis(
+            self.series, years=self.years, year=self.year, level=self.place.level
+        )
 
     @cached_property
     def table(self) -> reports.Table:
@@ -140,6 +148,7 @@ class Board:
         if self.place.is_desa:
             return reports.year_table(
                 series=self.series,
+                years=self.years,
                 level=self.place.level,
                 sort=self.sort,
                 direction=self.direction,
@@ -164,7 +173,9 @@ class Board:
 
     @cached_property
     def formation(self):
-        return reports.formation_years(self.series, level=self.place.level)
+        return reports.formation_years(
+            self.series, years=self.years, level=self.place.level
+        )
 
     @cached_property
     def stunting(self):

@@ -6,7 +6,13 @@ computed at a higher level (targets, at kab/kota) do not apply below it.
 """
 
 from dataclasses import dataclass
+from functools import cache
+from html import escape
 
+from django.utils.formats import get_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stunting.models import PrevalenceSource
@@ -77,11 +83,6 @@ def value_of(
     return round(figure.value)
 
 
-def computed_years(series: dict[str, dict[int, Figure]]) -> list[int]:
-    """The years for which the region has any figure, in order."""
-    return sorted({year for by_year in series.values() for year in by_year})
-
-
 def at_year(series, year: int) -> dict[str, Figure]:
     """The region's figures of one year, from its series."""
     return {code: by_year[year] for code, by_year in series.items() if year in by_year}
@@ -120,9 +121,12 @@ class Kpi:
         return "bad" if rising == (self.indicator.code in LOWER_IS_BETTER) else "good"
 
 
-def kpis(series, *, year: int, level: int) -> list[Kpi]:
-    """The KPI cards of a region for a year, each with the year before."""
-    years = set(computed_years(series))
+def kpis(series, *, years: list[int], year: int, level: int) -> list[Kpi]:
+    """The KPI cards of a region for a year, each with the year before.
+
+    `years`: the refreshed years, where a missing count is zero.
+    """
+    years = set(years)
     cards = []
     for code in KPI_CODES:
         indicator = BY_CODE[code]
@@ -157,6 +161,33 @@ def _rounded(value):
 
 
 # --- Tables ------------------------------------------------------------------------
+
+NO_DATA = "–"
+
+
+def format_amount(value, unit):
+    """A figure as people read it: 1.500, 70,37 %, 34 %; a dash for no data.
+
+    Plain string formatting with the language's separators: a province's table
+    formats a thousand figures, and Django's floatformat cost most of the page.
+    """
+    if value is None:
+        return NO_DATA
+    decimal, thousands = _separators(get_language())
+    if unit == PERCENT:
+        rounded = round(value, 2)
+        text = f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.2f}"
+        return f"{text.replace('.', decimal)} %"
+    if unit == COUNT:
+        return f"{round(value):,}".replace(",", thousands)
+    return value
+
+
+@cache
+def _separators(language):
+    return get_format("DECIMAL_SEPARATOR", language), get_format(
+        "THOUSAND_SEPARATOR", language
+    )
 
 
 @dataclass(frozen=True)
@@ -214,12 +245,47 @@ class Table:
             out.append(Header(column, current, aria if current else "", following))
         return out
 
-    @property
-    def lines(self) -> list[tuple[Row, list[tuple[Column, object]]]]:
-        """Each row with its cells paired to their columns, for templates."""
-        return [
-            (row, list(zip(self.columns, row.cells, strict=True))) for row in self.rows
-        ]
+    def body_html(self) -> str:
+        """The table's rows as HTML.
+
+        Built here with plain escaping, not by a template loop: a province's table
+        has a thousand cells, and rendering each through template tags and filters
+        made the page's cost grow with the number of child regions.
+        """
+        if not self.rows:
+            return format_html(
+                '<tr><td colspan="{}" class="muted">{}</td></tr>',
+                len(self.columns),
+                _("Belum ada data."),
+            )
+        units = [column.unit for column in self.columns]
+        keys = [column.key for column in self.columns]
+        lines = []
+        for row in self.rows:
+            cells = []
+            for key, unit, cell in zip(keys, units, row.cells, strict=True):
+                if key == self.link_column:
+                    text = escape(str(cell))
+                    cells.append(
+                        f'<th scope="row" data-value="{text}">'
+                        f'<a href="{escape(row.url)}">{text}</a></th>'
+                    )
+                elif unit:
+                    value = "" if cell is None else repr(cell)
+                    cells.append(
+                        f'<td class="num" data-value="{value}">'
+                        f"{escape(format_amount(cell, unit))}</td>"
+                    )
+                elif key == "kode":
+                    text = escape(str(cell))
+                    cells.append(
+                        f'<td data-value="{text}"><span class="code">{text}</span></td>'
+                    )
+                else:
+                    text = escape(str(cell))
+                    cells.append(f'<td data-value="{text}">{text}</td>')
+            lines.append(f"<tr>{''.join(cells)}</tr>")
+        return mark_safe("".join(lines))  # noqa: S308 - every value above is escaped
 
 
 def indicator_columns() -> list[Column]:
@@ -287,7 +353,9 @@ def child_table(
     return Table(columns, ordered, sort, direction, link_column="wilayah")
 
 
-def year_table(*, series, level: int, sort: str = "", direction: str = "") -> Table:
+def year_table(
+    *, series, years: list[int], level: int, sort: str = "", direction: str = ""
+) -> Table:
     """One region's indicators over the years: a row per computed year."""
     columns = (Column("tahun", _("Tahun")), *indicator_columns())
     rows = [
@@ -300,7 +368,7 @@ def year_table(*, series, level: int, sort: str = "", direction: str = "") -> Ta
                 ),
             )
         )
-        for year in computed_years(series)
+        for year in years
     ]
     # Years are numbers, but read in time order unless asked otherwise.
     ordered, sort, direction = _ordered(rows, columns, sort, direction, "tahun")
@@ -359,7 +427,7 @@ class FormationYear:
         return None if not self.target else self.toward_target >= self.target
 
 
-def formation_years(series, *, level: int) -> list[FormationYear]:
+def formation_years(series, *, years: list[int], level: int) -> list[FormationYear]:
     """Kampung KB formed over the years, from the first year with any formed or target."""
 
     def by_year(code, part="value"):
@@ -373,7 +441,6 @@ def formation_years(series, *, level: int) -> list[FormationYear]:
     targets = by_year("formation_target") if applies_here else {}
     toward = by_year("formation_achievement", "numerator") if applies_here else {}
     busy = [y for d in (formed, in_year, targets) for y, n in d.items() if n]
-    years = computed_years(series)
     if not busy or not years:
         return []
     return [

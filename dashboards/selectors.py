@@ -30,6 +30,16 @@ def region_series(*, region_code: str) -> dict[str, dict[int, Figure]]:
     return series
 
 
+def refreshed_years() -> list[int]:
+    """The years a refresh has computed, in order. In such a year a region with no
+    row for a count has zero; the country has a row every refreshed year."""
+    return sorted(
+        Snapshot.objects.filter(
+            region_code=COUNTRY_CODE, indicator="kampung_coverage"
+        ).values_list("period", flat=True)
+    )
+
+
 def child_figures(*, parent_code: str, year: int) -> dict[str, dict[str, Figure]]:
     """Every indicator of each child region in one year: {code: {indicator: figure}}."""
     figures = defaultdict(dict)

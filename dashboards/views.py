@@ -7,11 +7,14 @@ Scope as everywhere: a region outside the user's read scope does not exist (404)
 
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -113,10 +116,42 @@ def _dashboard_page(request, code, *, home=False):
         context["my_kampungs"] = _my_kampungs(request.user)
     if request.GET.get("cetak"):
         return render(request, "dashboards/print.html", context)
-    context["figures"] = _figures(board)
+    context["data_html"], context["has_figures"] = _data_html(request, board, context)
     if place.is_desa:
         context["kampung"] = _kampung_card(request.user, place.region)
     return render(request, "dashboards/dashboard.html", context)
+
+
+# Rendered figures, tables and charts stay valid until the region's figures are
+# refreshed (their time is in the key), so the page costs the same for a
+# province as for a kelurahan once drawn.
+DATA_CACHE_SECONDS = 60 * 60
+
+
+def _data_html(request, board, context):
+    """The page's KPIs, charts and tables as HTML, from the cache or drawn now,
+    and whether they hold a chart (the page then loads plotly.js)."""
+    as_of = board.as_of
+    key = ":".join(
+        (
+            "dashboard-data",
+            board.place.code,
+            str(board.year),
+            board.sort,
+            board.direction,
+            get_language() or "",
+            as_of.isoformat() if as_of else "never",
+        )
+    )
+    drawn = cache.get(key)
+    if drawn is None:
+        figures = _figures(board)
+        html = render_to_string(
+            "dashboards/_data.html", {**context, "figures": figures}, request=request
+        )
+        drawn = (html, bool(figures))
+        cache.set(key, drawn, DATA_CACHE_SECONDS)
+    return drawn
 
 
 def _query(board):
@@ -124,8 +159,8 @@ def _query(board):
     return urlencode(
         {
             "tahun": board.year,
-            "urut": board.table.sort,
-            "arah": board.table.direction,
+            "urut": board.sort,
+            "arah": board.direction,
         }
     )
 

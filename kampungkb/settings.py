@@ -244,6 +244,16 @@ CELERY_BEAT_SCHEDULE = {
     "indicators-sweep": {"task": "dashboards.refresh_pending", "schedule": 60.0},
 }
 
+# Each process keeps its own small cache of drawn dashboard parts (keyed by the
+# time their figures were computed): nothing to run, and nothing fails when
+# Redis is down.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
+
 # Seconds between a change and its refresh: a burst of edits is refreshed once.
 DASHBOARD_REFRESH_DELAY_S = float(os.environ.get("DASHBOARD_REFRESH_DELAY_S", "2"))
 

@@ -7,22 +7,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from dashboards.charts import prevalence_band, prevalence_band_index
-from dashboards.indicators import COUNT, PERCENT
+from dashboards.reports import format_amount
 
 register = template.Library()
-NO_DATA = "–"
 
 
 @register.filter
 def amount(value, unit):
     """A figure as people read it: 1.500, 70,37 %; a dash for no data."""
-    if value is None:
-        return NO_DATA
-    if unit == PERCENT:
-        return f"{floatformat(value, -2)} %"
-    if unit == COUNT:
-        return intcomma(value)
-    return value
+    return format_amount(value, unit)
 
 
 @register.filter
