@@ -242,7 +242,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Refreshes owed by changes whose task was never queued or never finished.
     "indicators-sweep": {"task": "dashboards.refresh_pending", "schedule": 60.0},
+    "worker-heartbeat": {"task": "kampungkb.heartbeat", "schedule": 30.0},
 }
+
+# /healthz fails when the worker's heartbeat or the figures are older than this.
+HEALTH_MAX_HEARTBEAT_AGE_S = int(os.environ.get("HEALTH_MAX_HEARTBEAT_AGE_S", "120"))
+HEALTH_MAX_REFRESH_AGE_S = int(
+    os.environ.get("HEALTH_MAX_REFRESH_AGE_S", str(26 * 3600))
+)
 
 # Each process keeps its own small cache of drawn dashboard parts (keyed by the
 # time their figures were computed): nothing to run, and nothing fails when

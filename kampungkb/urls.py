@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kampungkb import views
+
 urlpatterns = [
     # The dashboards own "/" (the user's dashboard): before the registry's pages.
     path("", include("dashboards.urls")),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Signed-out visitors may switch language on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
     path("masuk/", auth_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -2,17 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from . import services
+from . import health, services
 from .access import require, scoped
 from .forms import UserCreateForm, UserUpdateForm
 from .models import Role, User
@@ -129,3 +131,22 @@ def user_reset_password(request, pk):
             {"account": user, "password": password},
         )
     return render(request, "kampungkb/user_reset_confirm.html", {"account": user})
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """200 when the database, Redis, a worker and fresh figures are all there;
+    503 with the reason otherwise. Says nothing about any user's data."""
+    checks = health.report()
+    healthy = all(check.ok for check in checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "fail",
+            "checks": {
+                name: {"ok": check.ok, "detail": check.detail}
+                for name, check in checks.items()
+            },
+        },
+        status=200 if healthy else 503,
+    )
