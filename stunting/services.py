@@ -413,6 +413,11 @@ def measurement_import(*, batch, data: bytes | None = None):
         batch.status = status
         batch.errors = list(errors)
         batch.finished_at = timezone.now()
+        # The file holds NIK and names: once read to the end it is not kept (its
+        # name, SHA-256 and results stay on the batch). A failed run keeps it for
+        # the retry.
+        if status != ImportStatus.FAILED and batch.file:
+            batch.file.delete(save=False)
         batch.save()
         return batch
 

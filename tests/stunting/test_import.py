@@ -3,8 +3,10 @@
 import csv
 import datetime
 import io
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
@@ -420,7 +422,11 @@ def test_staff_upload_lands_on_the_finished_batch(client, accounts, celery_worke
     assert 'id="created-measurements">2<' in page
     status = client.get(reverse("import-status", args=[batch.pk])).json()
     assert status["finished"] and status["percent"] == 100
-    assert batch.file.name.startswith("imports/")
+    # The uploaded file (NIK, names) is not kept once imported; its record is.
+    batch.refresh_from_db()
+    assert not batch.file
+    assert not list((Path(settings.MEDIA_ROOT) / "imports").rglob("*.csv"))
+    assert batch.file_name and len(batch.file_sha256) == 64
 
 
 @pytest.mark.django_db(transaction=True)
