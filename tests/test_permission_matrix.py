@@ -1322,7 +1322,7 @@ ME = {
         ],
     ),
     "pimpinan": (["33.75"], [], []),
-    "evaluator": ([], [], []),
+    "evaluator": ([], [], ["evaluation.score"]),
 }
 
 
