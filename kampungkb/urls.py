@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("villages.urls")),
     path("stunting/", include("stunting.urls")),
+    path("evaluasi/", include("evaluations.urls")),
     path("akun/", include("kampungkb.account_urls")),
     path("api/", include("kampungkb.api_urls")),
     path("admin/", admin.site.urls),
