@@ -73,11 +73,11 @@ def cycles_for(*, user):
     if role == Role.EVALUATOR:
         return Cycle.objects.assigned_to(user)
     if role == Role.PLKB:
-        own = scoped(Participant.objects, user, write=True)
+        own = scoped(Participant.objects.all(), user, write=True)
         return Cycle.objects.filter(
             status=CycleStatus.CLOSED, pk__in=own.values("cycle")
         )
-    return scoped(Cycle.objects, user)
+    return scoped(Cycle.objects.all(), user)
 
 
 def participants_for(*, user, cycle: Cycle | None = None):
@@ -121,7 +121,7 @@ def templates_for(*, user):
     if user_scope(user).read is None:
         return RubricTemplate.objects.all()
     return RubricTemplate.objects.filter(
-        Q(region__isnull=True) | Q(pk__in=scoped(RubricTemplate.objects, user))
+        Q(region__isnull=True) | Q(pk__in=scoped(RubricTemplate.objects.all(), user))
     )
 
 

@@ -229,7 +229,7 @@ def cycle_participants(request, pk):
     cycle = _managed_cycle(request, pk)
     kampungs = (
         KampungKB.objects.in_region(cycle.region)
-        .filter(pk__in=scoped(KampungKB.objects, request.user, write=True))
+        .filter(pk__in=scoped(KampungKB.objects.all(), request.user, write=True))
         .active()
         .order_by("region")
     )
@@ -261,7 +261,9 @@ def cycle_evaluators(request, pk):
     cycle = _managed_cycle(request, pk)
     form = EvaluatorForm(
         _post(request),
-        evaluators=evaluator_accounts(scoped(User.objects, request.user, write=True)),
+        evaluators=evaluator_accounts(
+            scoped(User.objects.all(), request.user, write=True)
+        ),
         kampungs=KampungKB.objects.filter(evaluations__cycle=cycle).order_by("region"),
     )
     if form.is_valid():
@@ -605,14 +607,14 @@ def template_edit(request, pk):
 def award_list(request):
     if request.user.effective_role == Role.EVALUATOR:
         raise PermissionDenied
-    awards = scoped(Award.objects, request.user).select_related(
+    awards = scoped(Award.objects.all(), request.user).select_related(
         "kampung__region", "cycle"
     )
     form = None
     if can(request.user, "evaluation.manage"):
         form = AwardForm(
             _post(request),
-            kampungs=scoped(KampungKB.objects, request.user, write=True).order_by(
+            kampungs=scoped(KampungKB.objects.all(), request.user, write=True).order_by(
                 "region"
             ),
             cycles=scoped(cycles_for(user=request.user), request.user, write=True),
@@ -631,7 +633,9 @@ def award_list(request):
             )
             return redirect("evaluation-awards")
     writable = set(
-        scoped(Award.objects, request.user, write=True).values_list("pk", flat=True)
+        scoped(Award.objects.all(), request.user, write=True).values_list(
+            "pk", flat=True
+        )
         if form is not None
         else ()
     )
@@ -645,7 +649,7 @@ def award_list(request):
 @require_POST
 def award_delete(request, pk):
     require(request.user, "evaluation.manage")
-    award = get_object_or_404(scoped(Award.objects, request.user), pk=pk)
+    award = get_object_or_404(scoped(Award.objects.all(), request.user), pk=pk)
     require(request.user, "evaluation.manage", award.kampung.region)
     services.award_delete(award=award)
     messages.success(request, _("Penghargaan dihapus."))

@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "OfficerKindEnum": "villages.models.OfficerKind",
         "PokjaRoleEnum": "villages.models.PokjaRole",
         "UserRoleEnum": "kampungkb.models.Role",
+        "AwardLevelEnum": "evaluations.models.AwardLevel",
     },
     # Swagger UI from the app's own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
