@@ -196,6 +196,8 @@ def cycle_create(
 def cycle_update(*, cycle: Cycle, **fields) -> Cycle:
     """Change a cycle's details; what a status has fixed can no longer change."""
     cycle = _locked(cycle)
+    if "template" in fields and fields["template"] is None:
+        fields["template"] = template_builtin()
     allowed = set(CYCLE_FIELDS_ANY_TIME)
     if cycle.status != CycleStatus.CLOSED:
         allowed |= set(CYCLE_FIELDS_UNTIL_CLOSED)

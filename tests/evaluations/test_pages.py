@@ -347,3 +347,9 @@ def test_staff_record_an_award(client, kampungs, people):
 def test_the_admin_lists_every_evaluation_model(client, cycle, people, model):
     response = _as(client, people.admin).get(f"/admin/evaluations/{model}/")
     assert response.status_code == 200
+
+
+def test_an_evaluators_home_page_points_to_the_evaluations(client, people):
+    text = _text(_as(client, people.eva).get("/"))
+    assert "Buka evaluasi" in text
+    assert "belum memiliki wilayah kerja" not in text

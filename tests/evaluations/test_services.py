@@ -354,3 +354,11 @@ def test_an_award_is_recorded_with_its_level_and_year(kampungs, cycle):
             kampung=kampungs[JENGGOT], level="nasional", title="Juara", year=2015
         )
     assert "year" in error.value.message_dict
+
+
+def test_a_draft_cycle_without_a_template_gets_the_bkkbn_default(kota, kampungs):
+    cycle = services.cycle_create(
+        region=kota, name="Draf", year=2025, evaluated_on=EVALUATED_ON
+    )
+    services.cycle_update(cycle=cycle, template=None)
+    assert cycle.template.builtin
