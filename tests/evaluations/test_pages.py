@@ -353,3 +353,16 @@ def test_an_evaluators_home_page_points_to_the_evaluations(client, people):
     text = _text(_as(client, people.eva).get("/"))
     assert "Buka evaluasi" in text
     assert "belum memiliki wilayah kerja" not in text
+
+
+def test_the_results_page_is_in_english_when_asked(client, cycle, people):
+    _closed(cycle, people)
+    client.force_login(people.staf)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    text = _text(client.get(reverse("evaluation-results", args=[cycle.pk])))
+
+    assert "Results and ranking" in text
+    assert "Eligible for the province round" in text
+    assert "Equal totals share a rank" in text
+    assert "score 97.50, rank 1" in text
