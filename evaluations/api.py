@@ -145,30 +145,24 @@ class CriterionViewSet(
             return serializers.CriterionUpdateSerializer
         return self.serializer_class
 
-    def _save(self, criterion, data):
-        for name, value in data.items():
-            setattr(criterion, name, value)
-        criterion.full_clean()
-        criterion.save()
-        return criterion
-
     def create(self, request):
         require(request.user, "evaluation.manage")
         data = _valid(self.get_serializer_class(), request)
         _require_template_editor(request, data["template"])
-        criterion = self._save(RubricCriterion(), data)
+        criterion = services.criterion_save(criterion=RubricCriterion(), **data)
         return Response(self.get_serializer(criterion).data, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         criterion = self.get_object()
         _require_template_editor(request, criterion.template)
         data = _valid(self.get_serializer_class(), request, partial=True)
-        return Response(self.get_serializer(self._save(criterion, data)).data)
+        criterion = services.criterion_save(criterion=criterion, **data)
+        return Response(self.get_serializer(criterion).data)
 
     def destroy(self, request, pk=None):
         criterion = self.get_object()
         _require_template_editor(request, criterion.template)
-        criterion.delete()
+        services.criterion_delete(criterion=criterion)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

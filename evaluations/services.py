@@ -114,6 +114,22 @@ def _check_template(*, template: RubricTemplate) -> None:
 
 
 @transaction.atomic
+def criterion_save(*, criterion: RubricCriterion, **fields) -> RubricCriterion:
+    """Create or change one criterion of a rubric template."""
+    for name, value in fields.items():
+        setattr(criterion, name, value)
+    criterion.full_clean()
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, criterion: RubricCriterion) -> None:
+    """Remove a criterion from a template; cycles keep their own copies."""
+    criterion.delete()
+
+
+@transaction.atomic
 def template_copy(*, template: RubricTemplate, region: Region, name: str):
     """Copy a template (e.g. the BKKBN default) for a kab/kota to adjust."""
     copy = RubricTemplate(

@@ -84,7 +84,7 @@ def _writable_kabkota(user):
     ).order_by("code")
 
 
-def _sees_results(user, cycle):
+def _sees_results(user):
     """Evaluators score; results are for staff, officials and (once closed) PLKB."""
     return user.effective_role != Role.EVALUATOR
 
@@ -194,7 +194,7 @@ def cycle_detail(request, pk):
             "criteria_count": criteria_count,
             "can_manage": can_manage,
             "is_evaluator": is_evaluator,
-            "sees_results": _sees_results(user, cycle),
+            "sees_results": _sees_results(user),
             "evaluators": evaluators,
         },
     )
@@ -308,7 +308,7 @@ def participant_detail(request, pk, participant_pk):
             for row in rows:
                 row.scores = [s for s in row.scores if s.evaluator_id == user.pk]
     result = None
-    if _sees_results(user, cycle):
+    if _sees_results(user):
         result = next(
             r for r in cycle_results(cycle=cycle) if r.participant.pk == participant.pk
         )
@@ -495,7 +495,7 @@ def krppa_record(request, pk, participant_pk):
 
 
 def _visible_results(request, cycle):
-    if not _sees_results(request.user, cycle):
+    if not _sees_results(request.user):
         raise PermissionDenied
     visible = set(
         participants_for(user=request.user, cycle=cycle).values_list("pk", flat=True)
