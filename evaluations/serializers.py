@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from kampungkb.access import scoped
 from kampungkb.api import ScopedRelatedField
-from kampungkb.models import User
+from kampungkb.models import Role, User
 from villages.models import ClassificationLevel, KampungKB, Region
 
 from . import selectors
@@ -338,7 +338,11 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
         validators = []
 
-    def get_evaluator(self, score) -> str:
+    def get_evaluator(self, score) -> str | None:
+        # A PLKB reads their desa's scores after the close, as the page shows
+        # them: without who gave which score.
+        if _user(self).effective_role == Role.PLKB:
+            return None
         return _name(score.evaluator)
 
 

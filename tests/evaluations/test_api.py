@@ -206,3 +206,16 @@ def test_krppa_and_awards_through_the_api(cycle, kampungs, people):
         .status_code
         == 403
     )
+
+
+def test_a_plkb_reads_their_desas_scores_after_the_close_without_names(cycle, people):
+    score_all(cycle, JENGGOT, people.eva, {"I1": 3}, comment="Pokja aktif")
+    score_all(cycle, MEDONO, people.eva, {"I1": 1})
+    assert _api(people.plkb).get("/api/evaluation-scores/").json()["count"] == 0
+
+    _api(people.staf).post(f"/api/evaluation-cycles/{cycle.pk}/close/")
+
+    rows = _api(people.plkb).get("/api/evaluation-scores/").json()["results"]
+    assert [(r["value"], r["comment"], r["evaluator"]) for r in rows] == [
+        (3, "Pokja aktif", None)
+    ]
