@@ -11,7 +11,9 @@ Roles (DOMAIN.md, "Users"):
 - staf dinas: read and write everything in their regions;
 - PLKB/PKB: write the Kampung KB of their assigned desa/kelurahan, read their kecamatan;
 - pimpinan: read their regions;
-- evaluator: nothing in the registry (the evaluations app grants what is assigned).
+- evaluator: nothing in the registry; in the evaluations app, the cycles and
+  Kampung KB they are assigned (evaluations.selectors, by assignment, not region),
+  where a PLKB also reads their desa/kelurahan's results once a cycle is closed.
 """
 
 from dataclasses import dataclass
@@ -47,6 +49,8 @@ ROLE_ACTIONS = {
         "audit.change",
         # Ask for a full recomputation of the dashboards' figures.
         "indicator.refresh",
+        # Evaluation cycles, rubrics, evaluator assignments, results, awards.
+        "evaluation.manage",
     },
     Role.PLKB: {
         "kampung.change",
@@ -61,7 +65,8 @@ ROLE_ACTIONS = {
         "audit.change",
     },
     Role.PIMPINAN: set(),
-    Role.EVALUATOR: set(),
+    # Scores and evidence, only for the Kampung KB an evaluator is assigned.
+    Role.EVALUATOR: {"evaluation.score"},
 }
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from dashboards.api import DashboardView
+from evaluations import api as evaluations
 from stunting import api as stunting
 from villages import api as villages
 
@@ -42,6 +43,32 @@ router.register(
 )
 router.register("dashat-sessions", stunting.SessionViewSet, basename="dashat-session")
 router.register("case-audits", stunting.CaseAuditViewSet, basename="case-audit")
+router.register(
+    "evaluation-templates", evaluations.TemplateViewSet, basename="evaluation-template"
+)
+router.register(
+    "rubric-criteria", evaluations.CriterionViewSet, basename="rubric-criterion"
+)
+router.register(
+    "evaluation-cycles", evaluations.CycleViewSet, basename="evaluation-cycle"
+)
+router.register(
+    "evaluation-criteria",
+    evaluations.CycleCriterionViewSet,
+    basename="evaluation-criterion",
+)
+router.register(
+    "evaluation-participants",
+    evaluations.ParticipantViewSet,
+    basename="evaluation-participant",
+)
+router.register(
+    "evaluation-scores", evaluations.ScoreViewSet, basename="evaluation-score"
+)
+router.register(
+    "evaluation-evidence", evaluations.EvidenceViewSet, basename="evaluation-evidence"
+)
+router.register("awards", evaluations.AwardViewSet, basename="award")
 
 urlpatterns = [
     *router.urls,

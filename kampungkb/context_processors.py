@@ -19,4 +19,6 @@ def nav(request):
     # Stunting pages read by region: anyone with a region to read gets the link.
     read = user_scope(user).read
     links["stunting"] = read is None or bool(read)
+    # Evaluations: read by region, and by evaluators through their assignments.
+    links["evaluations"] = links["stunting"] or can(user, "evaluation.score")
     return {"nav": links}

@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "UserRoleEnum": "kampungkb.models.Role",
         "IndicatorCodeEnum": "dashboards.serializers.INDICATOR_CODES",
         "IndicatorUnitEnum": "dashboards.serializers.UNITS",
+        "AwardLevelEnum": "evaluations.models.AwardLevel",
     },
     # Swagger UI from the app's own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

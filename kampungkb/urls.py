@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("villages.urls")),
     path("stunting/", include("stunting.urls")),
+    path("evaluasi/", include("evaluations.urls")),
     path("akun/", include("kampungkb.account_urls")),
     path("api/", include("kampungkb.api_urls")),
     path("admin/", admin.site.urls),

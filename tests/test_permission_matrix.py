@@ -23,6 +23,15 @@ target's desa has a field officer with an account (the PLKB's own officer for
 "own"); the "own" assignment is that of a second officer of Jenggot.
 Anonymous visitors get one row per resource.
 
+Evaluations (evaluations.selectors): an open 2025 cycle of 33.75 in which own,
+same_kecamatan and same_city take part and the evaluator is assigned own and
+same_kecamatan; an open cycle of 33.26 (outside); a closed 2024 cycle of 33.75
+with closed_own (Jenggot, the evaluator assigned, fully scored) and closed_city
+(Medono). Cycles are the targets same_city, outside and closed_city. An
+evaluator reads only what they are assigned; a PLKB reads their own desa once
+its cycle is closed; staff manage; pimpinan read. Each participant has one
+evidence file, uploaded by a second evaluator assigned everywhere.
+
 Rules (kampungkb/access.py): a row outside the user's read scope does not exist
 (404, or 400 "does not exist" when named in an API body); a readable row outside
 the write scope, or an action the role lacks, is 403; the staff-only pages (launch
@@ -40,14 +49,17 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db.models import Q
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from dashboards.models import COUNTRY_CODE, RefreshRun
+from evaluations import services as evaluations
+from evaluations.models import Award, Cycle, Participant, Score
 from kampungkb.access import ROLE_ACTIONS
 from kampungkb.models import Role, User
 from kampungkb.services import user_create
@@ -301,6 +313,79 @@ def _dashboard_url(name, codes=None):
 # A page answers a region it does not offer with the form and its error.
 FORM_ERROR = NoEffect(200)
 
+# Evaluations: participants, then cycles (see the docstring).
+PARTICIPANT_TARGETS = (
+    "own",
+    "same_kecamatan",
+    "same_city",
+    "outside",
+    "closed_own",
+    "closed_city",
+)
+CYCLE_TARGETS = ("same_city", "outside", "closed_city")
+# Which cycle each participant target is in.
+CYCLE_OF = {
+    "own": "same_city",
+    "same_kecamatan": "same_city",
+    "same_city": "same_city",
+    "outside": "outside",
+    "closed_own": "closed_city",
+    "closed_city": "closed_city",
+}
+READ_PARTICIPANT = {
+    "admin": (200, 200, 200, 200, 200, 200),
+    "staf": (200, 200, 200, 404, 200, 200),
+    "plkb": (404, 404, 404, 404, 200, 404),  # their desa, once closed
+    "pimpinan": (200, 200, 200, 404, 200, 200),
+    "evaluator": (200, 200, 404, 404, 200, 404),  # what they are assigned
+}
+READ_CYCLE = {
+    "admin": (200, 200, 200),
+    "staf": (200, 404, 200),
+    "plkb": (404, 404, 200),
+    "pimpinan": (200, 404, 200),
+    "evaluator": (200, 404, 200),
+}
+# Evaluators score; the results are for everyone else who may read the cycle.
+RESULTS = {**READ_CYCLE, "evaluator": (403, 404, 403)}
+NO_SCORE = (403,) * len(PARTICIPANT_TARGETS)
+
+
+def score_page(ok, locked):
+    """The role first (403); then a participant the evaluator is not assigned
+    does not exist (404); a closed cycle shows the form locked."""
+    return {
+        # The administrator may read everything but is assigned nothing.
+        "admin": NO_SCORE,
+        "staf": NO_SCORE,
+        "plkb": NO_SCORE,
+        "pimpinan": NO_SCORE,
+        "evaluator": (ok, ok, 404, 404, locked, 404),
+    }
+
+
+def cycle_close_page(ok):
+    return {
+        "admin": (ok, ok, NoEffect(ok)),
+        "staf": (ok, 404, NoEffect(ok)),
+        "plkb": (403, 403, 403),
+        "pimpinan": (403, 403, 403),
+        "evaluator": (403, 403, 403),
+    }
+
+
+def accept_page(ok):
+    """Only closed_own has a suggestion to accept; the others are refused with a
+    message (no effect)."""
+    no = NoEffect(ok)
+    return {
+        "admin": (no, no, no, no, ok, no),
+        "staf": (no, no, no, 404, ok, no),
+        "plkb": NO_SCORE,
+        "pimpinan": NO_SCORE,
+        "evaluator": NO_SCORE,
+    }
+
 
 # --- The requests ---------------------------------------------------------------
 
@@ -430,6 +515,39 @@ def _exists(model, attr):
 
 def _count(model):
     return lambda ctx, t: model.objects.filter(kampung=ctx.kampung[t]).count()
+
+
+def _participant_url(name):
+    return lambda ctx, t: reverse(
+        name, args=[ctx.cycle[CYCLE_OF[t]], ctx.participant[t]]
+    )
+
+
+def _score_count(ctx, t):
+    return Score.objects.filter(participant=ctx.participant[t]).count()
+
+
+def _cycle_data(region):
+    return {
+        "region": region,
+        "name": "Evaluasi Matrix",
+        "year": 2026,
+        "evaluated_on": "2026-04-28",
+        "min_age_years": 3,
+        "eligibility_counting": "date",
+        "threshold_berkembang": "50",
+        "threshold_mandiri": "70",
+        "threshold_berkelanjutan": "85",
+    }
+
+
+def _award_data(ctx, t):
+    return {
+        "kampung": ctx.kampung[t],
+        "level": "kabkota",
+        "title": "Juara Matrix",
+        "year": 2024,
+    }
 
 
 RESOURCES = {
@@ -1029,6 +1147,201 @@ RESOURCES = {
         state=_exists(OfficerAssignment, "assignment"),
     ),
     "api_me_get": Resource(True, "get", _fixed_url("api:me"), NO_TARGET, EVERYONE),
+    # Evaluations: pages ------------------------------------------------------
+    "evaluation_list_get": Resource(
+        False, "get", _fixed_url("evaluation-list"), NO_TARGET, EVERYONE
+    ),
+    "evaluation_detail_get": Resource(
+        False, "get", _pk_url("evaluation-detail", "cycle"), CYCLE_TARGETS, READ_CYCLE
+    ),
+    "evaluation_create_post": Resource(
+        False,
+        "post",
+        _fixed_url("evaluation-create"),
+        KABKOTA_TARGETS,
+        kabkota_create(302, refused=FORM_ERROR),
+        data=lambda ctx, t: _cycle_data(KABKOTA[t]),
+        state=lambda ctx, t: Cycle.objects.filter(name="Evaluasi Matrix").count(),
+    ),
+    "evaluation_close_post": Resource(
+        False,
+        "post",
+        _pk_url("evaluation-close", "cycle"),
+        CYCLE_TARGETS,
+        cycle_close_page(302),
+        data=lambda ctx, t: {},
+        state=_field(Cycle, "cycle", "status"),
+    ),
+    "evaluation_participant_get": Resource(
+        False,
+        "get",
+        _participant_url("evaluation-participant"),
+        PARTICIPANT_TARGETS,
+        READ_PARTICIPANT,
+    ),
+    "evaluation_score_get": Resource(
+        False,
+        "get",
+        _participant_url("evaluation-score"),
+        PARTICIPANT_TARGETS,
+        score_page(200, 200),
+    ),
+    "evaluation_score_post": Resource(
+        False,
+        "post",
+        _participant_url("evaluation-score"),
+        PARTICIPANT_TARGETS,
+        score_page(302, NoEffect(200)),
+        data=lambda ctx, t: {f"nilai_{ctx.criterion[CYCLE_OF[t]]}": 1},
+        state=_score_count,
+    ),
+    "evaluation_results_get": Resource(
+        False, "get", _pk_url("evaluation-results", "cycle"), CYCLE_TARGETS, RESULTS
+    ),
+    "evaluation_export_get": Resource(
+        False, "get", _pk_url("evaluation-export", "cycle"), CYCLE_TARGETS, RESULTS
+    ),
+    "evaluation_evidence_get": Resource(
+        False,
+        "get",
+        _pk_url("evaluation-evidence", "evidence"),
+        PARTICIPANT_TARGETS,
+        READ_PARTICIPANT,
+    ),
+    "evaluation_accept_post": Resource(
+        False,
+        "post",
+        _participant_url("evaluation-accept"),
+        PARTICIPANT_TARGETS,
+        accept_page(302),
+        data=lambda ctx, t: {"effective_on": ""},
+        state=_field(Participant, "participant", "accepted_classification_id"),
+    ),
+    "evaluation_templates_get": Resource(
+        False, "get", _fixed_url("evaluation-templates"), NO_TARGET, staff_only(200)
+    ),
+    "evaluation_awards_get": Resource(
+        False,
+        "get",
+        _fixed_url("evaluation-awards"),
+        NO_TARGET,
+        {**EVERYONE, "evaluator": (403,)},
+    ),
+    "evaluation_award_post": Resource(
+        False,
+        "post",
+        _fixed_url("evaluation-awards"),
+        KAMPUNG_TARGETS,
+        {
+            "admin": (302, 302, 302, 302),
+            "staf": (302, 302, 302, FORM_ERROR),
+            "plkb": (403, 403, 403, 403),
+            "pimpinan": (403, 403, 403, 403),
+            "evaluator": (403, 403, 403, 403),
+        },
+        data=lambda ctx, t: _award_data(ctx, t),
+        state=_count(Award),
+    ),
+    # Evaluations: API --------------------------------------------------------
+    "api_evaluation_cycle_get": Resource(
+        True,
+        "get",
+        _pk_url("api:evaluation-cycle-detail", "cycle"),
+        CYCLE_TARGETS,
+        READ_CYCLE,
+    ),
+    "api_evaluation_cycle_create_post": Resource(
+        True,
+        "post",
+        _fixed_url("api:evaluation-cycle-list"),
+        KABKOTA_TARGETS,
+        kabkota_create(201, refused=400),
+        data=lambda ctx, t: _cycle_data(KABKOTA[t]),
+        state=lambda ctx, t: Cycle.objects.filter(name="Evaluasi Matrix").count(),
+    ),
+    "api_evaluation_cycle_close_post": Resource(
+        True,
+        "post",
+        _pk_url("api:evaluation-cycle-close", "cycle"),
+        CYCLE_TARGETS,
+        {
+            "admin": (200, 200, 400),
+            "staf": (200, 404, 400),
+            "plkb": (404, 404, 403),
+            "pimpinan": (403, 404, 403),
+            "evaluator": (403, 404, 403),
+        },
+        data=lambda ctx, t: {},
+        state=_field(Cycle, "cycle", "status"),
+    ),
+    "api_evaluation_results_get": Resource(
+        True,
+        "get",
+        _pk_url("api:evaluation-cycle-results", "cycle"),
+        CYCLE_TARGETS,
+        RESULTS,
+    ),
+    "api_evaluation_participant_get": Resource(
+        True,
+        "get",
+        _pk_url("api:evaluation-participant-detail", "participant"),
+        PARTICIPANT_TARGETS,
+        READ_PARTICIPANT,
+    ),
+    # The role first (403); a participant the evaluator may not open does not
+    # exist (400); a closed cycle refuses the score (400).
+    "api_evaluation_score_post": Resource(
+        True,
+        "post",
+        _fixed_url("api:evaluation-score-list"),
+        PARTICIPANT_TARGETS,
+        {
+            **score_page(201, 400),
+            # A closed cycle is locked for everyone, assigned or not.
+            "admin": (403, 403, 403, 403, 400, 400),
+            "evaluator": (201, 201, 400, 400, 400, 400),
+        },
+        data=lambda ctx, t: {
+            "participant": ctx.participant[t],
+            "criterion": ctx.criterion[CYCLE_OF[t]],
+            "value": 1,
+        },
+        state=_score_count,
+    ),
+    "api_evaluation_accept_post": Resource(
+        True,
+        "post",
+        _pk_url("api:evaluation-participant-accept-suggestion", "participant"),
+        PARTICIPANT_TARGETS,
+        {
+            "admin": (400, 400, 400, 400, 200, 400),
+            "staf": (400, 400, 400, 404, 200, 400),
+            "plkb": (404, 404, 404, 404, 403, 404),
+            "pimpinan": (403, 403, 403, 404, 403, 403),
+            "evaluator": (403, 403, 404, 404, 403, 404),
+        },
+        data=lambda ctx, t: {},
+        state=_field(Participant, "participant", "accepted_classification_id"),
+    ),
+    "api_evaluation_evidence_download_get": Resource(
+        True,
+        "get",
+        _pk_url("api:evaluation-evidence-download", "evidence"),
+        PARTICIPANT_TARGETS,
+        READ_PARTICIPANT,
+    ),
+    "api_award_get": Resource(
+        True, "get", _pk_url("api:award-detail", "award"), KAMPUNG_TARGETS, READ
+    ),
+    "api_award_create_post": Resource(
+        True,
+        "post",
+        _fixed_url("api:award-list"),
+        KAMPUNG_TARGETS,
+        staff_create(201),
+        data=lambda ctx, t: _award_data(ctx, t),
+        state=_count(Award),
+    ),
 }
 
 
@@ -1161,16 +1474,91 @@ def _build():
         ctx.target_row[target] = target_set(
             region=region(code=KABKOTA[target]), year=2024, new_count=count
         ).pk
+    _build_evaluations(ctx, users, account, region)
     return ctx
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _build_evaluations(ctx, users, account, region):
+    """The three cycles of the docstring, one evidence file per participant."""
+    kampung = KampungKB.objects.get
+    other = account("evaluator.lain", Role.EVALUATOR, ["33.75"])
+    ctx.cycle, ctx.participant, ctx.criterion, ctx.evidence = {}, {}, {}, {}
+    specs = [
+        ("same_city", "33.75", 2025, ("own", "same_kecamatan", "same_city")),
+        ("outside", "33.26", 2025, ("outside",)),
+        ("closed_city", "33.75", 2024, ("own", "same_city")),
+    ]
+    for key, code, year, targets in specs:
+        cycle = evaluations.cycle_create(
+            region=region(code=code),
+            name=f"Evaluasi {key}",
+            year=year,
+            evaluated_on=datetime.date(year, 4, 29),
+            kampungs=[kampung(pk=ctx.kampung[t]) for t in targets],
+        )
+        evaluations.evaluator_assign(cycle=cycle, evaluator=other)
+        evaluations.cycle_open(cycle=cycle)
+        ctx.cycle[key] = cycle.pk
+        ctx.criterion[key] = cycle.criteria.first().pk
+        for target in targets:
+            name = f"closed_{target.split('_')[-1]}" if key == "closed_city" else target
+            participant = cycle.participants.get(kampung=ctx.kampung[target])
+            ctx.participant[name] = participant.pk
+            ctx.evidence[name] = evaluations.evidence_add(
+                participant=participant,
+                uploaded_by=other,
+                file=SimpleUploadedFile("foto.png", PNG),
+            ).pk
+        if key == "same_city":
+            evaluations.evaluator_assign(
+                cycle=cycle,
+                evaluator=users["evaluator"],
+                kampungs=[
+                    kampung(pk=ctx.kampung[t]) for t in ("own", "same_kecamatan")
+                ],
+            )
+        if key == "closed_city":
+            evaluations.evaluator_assign(
+                cycle=cycle,
+                evaluator=users["evaluator"],
+                kampungs=[kampung(pk=ctx.kampung["own"])],
+            )
+            jenggot = cycle.participants.get(kampung=ctx.kampung["own"])
+            for criterion in cycle.criteria.all():
+                evaluations.score_save(
+                    participant=jenggot,
+                    criterion=criterion,
+                    evaluator=other,
+                    value=criterion.scale_max,
+                )
+            evaluations.cycle_close(cycle=cycle)
+    ctx.award = {
+        t: evaluations.award_record(
+            kampung=kampung(pk=ctx.kampung[t]),
+            level="provinsi",
+            title="Juara",
+            year=2024,
+        ).pk
+        for t in KAMPUNG_TARGETS
+    }
+
+
 @pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
+def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
     """The matrix's data, made once for the module.
 
     Each test runs in a transaction that is rolled back, so a write in one test
     is never seen by another; the module's teardown empties the database again.
+    Evidence files go to a folder of the module's own.
     """
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield from _matrix(django_db_blocker)
+
+
+def _matrix(django_db_blocker):
     with django_db_blocker.unblock():
         try:
             ctx = _build()
@@ -1278,6 +1666,22 @@ OFFICERS_IN_SCOPE = {
     "evaluator": (),
 }
 
+CYCLES_IN_SCOPE = {
+    "admin": CYCLE_TARGETS,
+    "staf": ("same_city", "closed_city"),
+    "plkb": ("closed_city",),
+    "pimpinan": ("same_city", "closed_city"),
+    "evaluator": ("same_city", "closed_city"),
+}
+PARTICIPANTS_IN_SCOPE = {
+    role: tuple(
+        t
+        for t, status in zip(PARTICIPANT_TARGETS, READ_PARTICIPANT[role], strict=True)
+        if status == 200
+    )
+    for role in ROLES
+}
+
 # endpoint -> (what a row is compared by, the expected rows for a role)
 LISTS = {
     "/api/kampung/": ("id", lambda ctx, role: {ctx.kampung[t] for t in IN_SCOPE[role]}),
@@ -1312,6 +1716,19 @@ LISTS = {
             *(ctx.assignments_of[t] for t in OFFICERS_IN_SCOPE[role])
         ),
     ),
+    "/api/evaluation-cycles/": (
+        "id",
+        lambda ctx, role: {ctx.cycle[t] for t in CYCLES_IN_SCOPE[role]},
+    ),
+    "/api/evaluation-participants/": (
+        "id",
+        lambda ctx, role: {ctx.participant[t] for t in PARTICIPANTS_IN_SCOPE[role]},
+    ),
+    "/api/evaluation-evidence/": (
+        "id",
+        lambda ctx, role: {ctx.evidence[t] for t in PARTICIPANTS_IN_SCOPE[role]},
+    ),
+    "/api/awards/": ("id", lambda ctx, role: {ctx.award[t] for t in IN_SCOPE[role]}),
 }
 
 
@@ -1397,7 +1814,7 @@ ME = {
         ],
     ),
     "pimpinan": (["33.75"], [], []),
-    "evaluator": ([], [], []),
+    "evaluator": ([], [], ["evaluation.score"]),
 }
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
@@ -20,6 +21,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from dashboards.refresh import snapshot_refresh
+from evaluations import services as evaluations
 from kampungkb.wsgi import application
 from stunting import services as stunting
 from tests.factories import PokjaMemberFactory, ProgramIntegrationFactory
@@ -118,11 +120,69 @@ def in_process_wsgi():
     signals.request_finished.connect(close_old_connections)
 
 
+def _evaluation(users, registry, jenggot):
+    """An open cycle of Kota Pekalongan with a score, evidence and an award."""
+    template = evaluations.template_copy(
+        template=evaluations.template_builtin(),
+        region=Region.objects.get(code="33.75"),
+        name="Rubrik Kota",
+    )
+    cycle = evaluations.cycle_create(
+        region=Region.objects.get(code="33.75"),
+        name="Evaluasi 2025",
+        year=2025,
+        evaluated_on=datetime.date(2025, 4, 29),
+        template=template,
+    )
+    draft = evaluations.cycle_create(
+        region=Region.objects.get(code="33.75"),
+        name="Evaluasi 2026",
+        year=2026,
+        evaluated_on=datetime.date(2026, 4, 29),
+    )
+    evaluations.evaluator_assign(cycle=cycle, evaluator=users["evaluator"])
+    evaluations.cycle_open(cycle=cycle)
+    participant = cycle.participants.get(kampung=jenggot)
+    criterion = cycle.criteria.first()
+    score = evaluations.score_save(
+        participant=participant,
+        criterion=criterion,
+        evaluator=users["evaluator"],
+        value=3,
+    )
+    evidence = evaluations.evidence_add(
+        participant=participant,
+        uploaded_by=users["evaluator"],
+        file=SimpleUploadedFile("foto.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32),
+    )
+    award = evaluations.award_record(
+        kampung=jenggot, level="provinsi", title="Juara II", rank=2, year=2024
+    )
+    return {
+        "/api/evaluation-templates/": [template.pk, template.pk + 1],
+        "/api/rubric-criteria/": list(
+            template.criteria.values_list("pk", flat=True)[:3]
+        ),
+        "/api/evaluation-cycles/": [cycle.pk, draft.pk],
+        "/api/evaluation-criteria/": [criterion.pk],
+        "/api/evaluation-participants/": [participant.pk],
+        "/api/evaluation-scores/": [score.pk],
+        "/api/evaluation-evidence/": [evidence.pk],
+        "/api/awards/": [award.pk],
+        "template": [template.pk],
+        "participant": [participant.pk],
+        "criterion": [criterion.pk],
+        "cycle": [cycle.pk],
+        "evaluator": ["evaluator"],
+    }
+
+
 @pytest.fixture
-def seeded(users, registry, settings):
+def seeded(users, registry, settings, tmp_path):
     """One row of everything, and an administrator's token; fills KNOWN."""
     # schemathesis sends `Host: localhost`.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    settings.MEDIA_ROOT = tmp_path / "media"
     jenggot, medono = registry[JENGGOT], registry[MEDONO]
     launch = LaunchEvent.objects.create(
         date=datetime.date(2023, 6, 7), organizer=Region.objects.get(code="33.75.02")
@@ -221,6 +281,7 @@ def seeded(users, registry, settings):
             "child": [child.pk],
             "dashat": [dashat.pk],
             "beneficiaries_present": [[beneficiary.pk]],
+            **_evaluation(users, registry, jenggot),
         }
     )
     # Figures for the dashboard endpoint to read (one year keeps the run short).

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from evaluations.demo import evaluation_demo_load, evaluation_demo_scores
 from kampungkb.models import Role
 from kampungkb.services import temporary_password, user_create
 from stunting.demo import stunting_demo_load
@@ -9,6 +10,7 @@ from villages.demo import demo_load
 from villages.models import Region
 
 DEMO_ADMIN = "admin"
+DEMO_EVALUATOR = "evaluator.kota"
 # One account per role for Kota Pekalongan (username, role, names, region codes).
 DEMO_USERS = [
     ("staf.kota", Role.STAF, "Staf", "Dinsos-P2KB", ["33.75"]),
@@ -20,7 +22,7 @@ DEMO_USERS = [
         ["33.75.04.1004", "33.75.04.1006", "33.75.04.1008"],
     ),
     ("pimpinan.kota", Role.PIMPINAN, "Pimpinan", "Kota Pekalongan", ["33.75"]),
-    ("evaluator.kota", Role.EVALUATOR, "Evaluator", "Kota Pekalongan", ["33.75"]),
+    (DEMO_EVALUATOR, Role.EVALUATOR, "Evaluator", "Kota Pekalongan", ["33.75"]),
 ]
 
 
@@ -35,6 +37,11 @@ class Command(BaseCommand):
             "Demo stunting: {reported} reported figures, {children} SYNTHETIC children "
             "with {measurements} measurements created.".format(**stunting)
         )
+        evaluation = evaluation_demo_load()
+        self.stdout.write(
+            "Demo evaluation: {cycles} cycle (2025, Kota Pekalongan) and {awards} "
+            "awards created.".format(**evaluation)
+        )
         if not settings.DEBUG:
             self.stdout.write(
                 "Production mode (DEBUG off): no demo accounts are created; "
@@ -43,6 +50,12 @@ class Command(BaseCommand):
             return
         admin = self._demo_admin()
         self._demo_users(admin)
+        scores = evaluation_demo_scores(
+            evaluator=get_user_model().objects.get(username=DEMO_EVALUATOR)
+        )
+        self.stdout.write(
+            f"Demo evaluation: {scores} ILLUSTRATIVE scores by {DEMO_EVALUATOR}."
+        )
 
     def _demo_admin(self):
         User = get_user_model()
