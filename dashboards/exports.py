@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .indicators import PERCENT
+from .indicators import PERCENT, SCORE
 
 # Characters Excel refuses in a sheet title; and its length limit.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -48,7 +48,7 @@ def table_xlsx(
         sheet.append(list(row.cells))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(table.columns, start=1):
-        if column.unit == PERCENT:
+        if column.unit in (PERCENT, SCORE):
             for (cell,) in sheet.iter_rows(
                 min_row=2, min_col=index, max_col=index, max_row=sheet.max_row
             ):

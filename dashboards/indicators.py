@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import get_language
 
+from evaluations.models import Award, Cycle, CycleStatus
+from evaluations.selectors import cycle_results
 from stunting.models import (
     BALITA_MAX_DAYS,
     Child,
@@ -32,7 +34,7 @@ from villages.models import (
     RumahDataKu,
 )
 
-COUNT, PERCENT = "count", "percent"
+COUNT, PERCENT, SCORE = "count", "percent", "score"  # SCORE: a mean of 0-100
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,12 @@ class Indicator:
 
     @property
     def is_rate(self):
-        return self.unit == PERCENT
+        """Whether it is numerator over denominator (a percentage or a mean)."""
+        return self.unit in (PERCENT, SCORE)
+
+    @property
+    def scale(self):
+        return 100 if self.unit == PERCENT else 1
 
     @property
     def name(self):
@@ -254,6 +261,34 @@ INDICATORS = [
         "anak diukur",
         "anak terdaftar 0-59 bulan",
     ),
+    Indicator(
+        "evaluation_score",
+        "Rata-rata skor evaluasi",
+        "Mean evaluation score",
+        SCORE,
+        "Rata-rata skor total (0-100) Kampung KB dalam siklus evaluasi yang ditutup "
+        "tahun itu; skor tiap Kampung KB dirata-rata dari para evaluatornya.",
+        "Mean total score (0-100) of the Kampung KB in evaluation cycles closed that "
+        "year; each Kampung KB's score averages its evaluators.",
+        numerator_id="jumlah skor total",
+        denominator_id="Kampung KB yang dinilai",
+    ),
+    _count(
+        "evaluation_eligible",
+        "Layak maju ke provinsi",
+        "Eligible for the province round",
+        "Kampung KB dalam siklus evaluasi yang ditutup tahun itu yang memenuhi syarat "
+        "umur untuk lomba tingkat provinsi.",
+        "Kampung KB in evaluation cycles closed that year that meet the age rule of "
+        "the province round.",
+    ),
+    _count(
+        "evaluation_awards",
+        "Penghargaan",
+        "Awards",
+        "Penghargaan (kab/kota, provinsi, nasional) yang diterima Kampung KB tahun itu.",
+        "Awards (kab/kota, province, national) Kampung KB received that year.",
+    ),
     *[
         _rate(
             f"stunting_reported_{source.value}",
@@ -445,5 +480,33 @@ def published_figures(*, year):
     return out
 
 
+def _evaluations(*, year, within):
+    """Closed evaluation cycles of the year: mean total score, eligible for the
+    province round, and awards, per desa/kelurahan of the Kampung KB."""
+    out = defaultdict(dict)
+    cycles = Cycle.objects.filter(
+        _within("region", within), year=year, status=CycleStatus.CLOSED
+    )
+    for cycle in cycles:
+        for result in cycle_results(cycle=cycle):
+            desa = result.kampung.region_id
+            if result.total is not None:
+                total, count = out["evaluation_score"].get(desa, (0, 0))
+                out["evaluation_score"][desa] = (total + float(result.total), count + 1)
+            if result.eligible:
+                eligible, _ = out["evaluation_eligible"].get(desa, (0, None))
+                out["evaluation_eligible"][desa] = (eligible + 1, None)
+    awards = (
+        Award.objects.filter(_within("kampung__region", within), year=year)
+        .values("kampung__region_id")
+        .annotate(awards=Count("id"))
+        .order_by()
+        .values_list("kampung__region_id", "awards")
+    )
+    for desa, count in awards:
+        out["evaluation_awards"][desa] = (count, None)
+    return out
+
+
 # The calculators of the indicators that roll up; published_figures gives the rest.
-CALCULATORS = (_kampung, _stunting)
+CALCULATORS = (_kampung, _stunting, _evaluations)

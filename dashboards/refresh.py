@@ -128,7 +128,7 @@ def _add(total, numerator, denominator):
 
 def _row(indicator, code, tree, year, numerator, denominator, computed_at):
     if indicator.is_rate:
-        value = 100 * numerator / denominator if denominator else None
+        value = indicator.scale * numerator / denominator if denominator else None
     else:
         value = numerator
     return (

@@ -23,6 +23,7 @@ from .indicators import (
     INDICATORS,
     LEVEL_INDICATORS,
     PERCENT,
+    SCORE,
     Indicator,
 )
 from .selectors import Figure
@@ -45,6 +46,9 @@ KPI_CODES = (
     "program_convergence",
     "stunting_measured",
     "measurement_coverage",
+    "evaluation_score",
+    "evaluation_eligible",
+    "evaluation_awards",
 )
 # Kampung KB by classification, from dasar up, then those not yet classified.
 CLASS_CODES = tuple(LEVEL_INDICATORS.values())
@@ -174,10 +178,11 @@ def format_amount(value, unit):
     if value is None:
         return NO_DATA
     decimal, thousands = _separators(get_language())
-    if unit == PERCENT:
+    if unit in (PERCENT, SCORE):
         rounded = round(value, 2)
         text = f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.2f}"
-        return f"{text.replace('.', decimal)} %"
+        text = text.replace(".", decimal)
+        return f"{text} %" if unit == PERCENT else text
     if unit == COUNT:
         return f"{round(value):,}".replace(",", thousands)
     return value
@@ -202,7 +207,9 @@ class Column:
 
     @property
     def unit_label(self) -> str:
-        return {COUNT: _("jumlah"), PERCENT: "%"}.get(self.unit, "")
+        return {COUNT: _("jumlah"), PERCENT: "%", SCORE: _("skor 0-100")}.get(
+            self.unit, ""
+        )
 
     @property
     def heading(self) -> str:

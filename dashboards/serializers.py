@@ -3,10 +3,10 @@
 from rest_framework import serializers
 
 from .board import FIRST_YEAR, LAST_YEAR
-from .indicators import COUNT, INDICATORS, PERCENT
+from .indicators import COUNT, INDICATORS, PERCENT, SCORE
 
 INDICATOR_CODES = [i.code for i in INDICATORS]
-UNITS = [COUNT, PERCENT]
+UNITS = [COUNT, PERCENT, SCORE]
 
 
 class DashboardQuerySerializer(serializers.Serializer):

@@ -212,7 +212,7 @@ def test_every_indicator_has_both_names_a_unit_and_a_definition():
     for indicator in INDICATORS:
         assert indicator.name_id and indicator.name_en
         assert indicator.definition_id and indicator.definition_en
-        assert indicator.unit in ("count", "percent")
+        assert indicator.unit in ("count", "percent", "score")
         if indicator.is_rate and indicator.rolls_up:
             assert indicator.numerator_id and indicator.denominator_id
 

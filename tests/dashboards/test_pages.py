@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from dashboards.indicators import INDICATORS
 from dashboards.models import RefreshRun, RefreshStatus, Snapshot
 from dashboards.refresh import all_years, snapshot_refresh
+from evaluations.models import Participant
 from kampungkb.celery import app as celery_app
 from kampungkb.models import Role, User
 from villages.models import KampungKB, Region
@@ -266,7 +267,9 @@ def test_the_table_sorts_without_javascript(official):
     assert 'aria-sort="descending" data-key="stunting_measured"' in html
     # Every indicator of the registry is a column, with its unit.
     for indicator in INDICATORS:
-        unit = "(%)" if indicator.is_rate else "(jumlah)"
+        unit = {"percent": "(%)", "score": "(skor 0-100)"}.get(
+            indicator.unit, "(jumlah)"
+        )
         assert f"{indicator.name} {unit}" in header
 
 
@@ -295,6 +298,9 @@ def test_the_kelurahan_page_shows_its_kampung_kb_and_its_years(official):
 
 def test_a_kelurahan_without_kampung_kb_says_so(official):
     kampung = KampungKB.objects.get(region=JENGGOT)
+    # What protects a Kampung KB from deletion goes first: its evaluation, awards.
+    kampung.awards.all().delete()
+    Participant.objects.filter(kampung=kampung).delete()
     kampung.classifications.all().delete()
     kampung.delete()
 
@@ -445,7 +451,10 @@ def test_the_definitions_page_lists_every_indicator(client):
         if indicator.numerator_id:
             assert indicator.numerator_id in html
             assert indicator.denominator_id in html
-    assert html.count("persen (%)") == sum(i.is_rate for i in INDICATORS)
+    assert html.count("persen (%)") == sum(i.unit == "percent" for i in INDICATORS)
+    assert html.count("rata-rata skor (0-100)") == sum(
+        i.unit == "score" for i in INDICATORS
+    )
 
 
 def test_the_dashboard_links_the_definitions(official):
@@ -456,6 +465,11 @@ def test_the_dashboard_links_the_definitions(official):
 
 def test_every_signed_in_user_has_the_dasbor_link(client):
     client.force_login(_account("evaluator.kota", Role.EVALUATOR, [KOTA]))
+    html = _get(client, "/")
+    assert 'href="/">Dasbor</a>' in html
+    assert "Buka evaluasi" in html  # an evaluator's work is their evaluations
+
+    client.force_login(_account("pimpinan.baru", Role.PIMPINAN, []))
     html = _get(client, "/")
     assert 'href="/">Dasbor</a>' in html
     assert "belum memiliki wilayah kerja" in html
