@@ -222,7 +222,11 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get(
     "REDIS_URL", ""
 )
-CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
+# No result backend: nothing reads a task's return value (progress and outcomes
+# are rows in the database). With Redis as one, every enqueue also subscribed to
+# its result channel and, with Redis down, retried that for about 20 s.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
