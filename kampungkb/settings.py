@@ -233,6 +233,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # A request that enqueues a task must not hang when Redis is down: give up fast,
 # the change is already saved and the periodic sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A worker or beat that loses Redis keeps trying to reconnect, however long it is
+# down, and never exits for it (see kampungkb/broker.py for the transport).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "kampungkb.broker:Transport"
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# An import that is running when Redis goes away runs to its end.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
