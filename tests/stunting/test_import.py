@@ -11,6 +11,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from openpyxl import Workbook
 
+from dashboards.models import PendingRefresh
 from kampungkb.models import Role, User
 from kampungkb.services import user_create
 from stunting.models import Child, ImportBatch, ImportStatus, Measurement
@@ -288,6 +289,18 @@ def test_save_valid_only_saves_the_valid_rows_and_lists_the_others(accounts):
     assert [(e["row"], e["column"]) for e in batch.errors] == [(3, "BB (kg)")]
     assert batch.created_measurements == 2
     assert sorted(Child.objects.values_list("name", flat=True)) == ["Anak 1", "Anak 3"]
+
+
+def test_an_import_owes_a_refresh_from_the_earliest_birth_of_a_new_child(accounts):
+    """A new child counts among the registered children from birth, so the
+    figures of earlier years than any measurement change too."""
+    run_import(accounts["staf"], csv_bytes([row(1)]))  # born about a year ago
+
+    assert PendingRefresh.objects.get().since == ago(372)
+    PendingRefresh.objects.all().delete()
+    later = {"Tanggal Pengukuran": dmy(ago(2))}
+    run_import(accounts["staf"], csv_bytes([row(1, **later)]))  # a known child
+    assert PendingRefresh.objects.get().since == ago(2)
 
 
 def test_importing_the_same_file_twice_adds_nothing(accounts):
