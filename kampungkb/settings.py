@@ -161,7 +161,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MEASUREMENT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes; a test run of the whole stack keeps its own copy.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -222,13 +223,26 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get(
     "REDIS_URL", ""
 )
-CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
+# No result backend: nothing reads a task's return value (progress and outcomes
+# are rows in the database). With Redis as one, every enqueue also subscribed to
+# its result channel and, with Redis down, retried that for about 20 s.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 # A request that enqueues a task must not hang when Redis is down: give up fast,
 # the change is already saved and the periodic sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A worker or beat that loses Redis keeps trying to reconnect, however long it is
+# down, and never exits for it (see kampungkb/broker.py for the transport).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "kampungkb.broker:Transport"
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# An import that is running when Redis goes away runs to its end.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -243,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Refreshes owed by changes whose task was never queued or never finished.
     "indicators-sweep": {"task": "dashboards.refresh_pending", "schedule": 60.0},
+    # Measurement files uploaded while Redis was down.
+    "imports-sweep": {"task": "stunting.import_sweep", "schedule": 60.0},
     "worker-heartbeat": {"task": "kampungkb.heartbeat", "schedule": 30.0},
 }
 

@@ -1,6 +1,5 @@
 """Pages for importing measurement files; the work happens in a Celery task."""
 
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -10,7 +9,7 @@ from kampungkb.models import Role
 from . import importer
 from .import_forms import MeasurementUploadForm
 from .models import ImportBatch, ImportStatus
-from .tasks import measurement_import_run
+from .services import measurement_import_enqueue
 
 
 def _own_batch(request, pk):
@@ -25,13 +24,14 @@ def upload(request):
     require(request.user, "measurement.import")
     form = MeasurementUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            batch = importer.batch_create(
-                user=request.user,
-                upload=form.cleaned_data["file"],
-                save_valid_only=form.cleaned_data["save_valid_only"],
-            )
-            transaction.on_commit(lambda: measurement_import_run.delay(batch.pk))
+        batch = importer.batch_create(
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            save_valid_only=form.cleaned_data["save_valid_only"],
+        )
+        # Queued once saved, so the worker finds the batch. With no queue (Redis
+        # down) the file is kept, the batch waits for the sweep and its page says so.
+        measurement_import_enqueue(batch=batch)
         return redirect("import-detail", pk=batch.pk)
     recent = ImportBatch.objects.filter(uploaded_by=request.user)[:10]
     return render(
@@ -58,6 +58,7 @@ def _status(batch):
         "status": batch.status,
         "status_label": str(batch.get_status_display()),
         "finished": batch.status not in (ImportStatus.PENDING, ImportStatus.RUNNING),
+        "waiting_for_queue": batch.waiting_for_queue,
         "total_rows": batch.total_rows,
         "processed_rows": batch.processed_rows,
         "percent": batch.progress_percent,

@@ -784,8 +784,19 @@ def write(checked: Checked, *, batch: ImportBatch) -> Written:
             children = _orm_children(checked)
             measurements = _orm_measurements(_measurement_rows(checked), batch)
         if measurements:
-            data_changed(region_codes=checked.regions, since=checked.earliest)
+            data_changed(region_codes=checked.regions, since=_changed_since(checked))
     return Written(created_children=children, created_measurements=measurements)
+
+
+def _changed_since(checked):
+    """The earliest day whose figures the import changes.
+
+    A new child counts among the registered children of every year from their
+    birth (the denominator of measurement coverage), not only from the day they
+    were measured, as child_register says for a child entered by hand.
+    """
+    births = (date for _nik, _n, _s, date, *_rest in checked.new_children.values())
+    return min([checked.earliest, *map(datetime.date.fromisoformat, births)])
 
 
 def _measurement_rows(checked):

@@ -514,6 +514,9 @@ class ImportBatch(models.Model):
     # [{"row": 12, "column": "tanggal ukur", "message": "..."}]; at most a few thousand.
     errors = models.JSONField(_("masalah"), default=list)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    # When its task went to the queue; empty while no broker took it (Redis down):
+    # the periodic sweep queues it then (stunting.services.measurement_import_sweep).
+    queued_at = models.DateTimeField(_("masuk antrean"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
 
     class Meta:
@@ -529,3 +532,8 @@ class ImportBatch(models.Model):
         return (
             round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
         )
+
+    @property
+    def waiting_for_queue(self):
+        """Uploaded while the task queue was down: not checked until it is back."""
+        return self.status == ImportStatus.PENDING and self.queued_at is None

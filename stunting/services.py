@@ -1,11 +1,14 @@
 """Writes for children and their measurements; z-scores come from stunting.growth."""
 
 import datetime
+import logging
 
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from kampungkb.events import data_changed
 
@@ -23,6 +26,8 @@ from .models import (
     ReportedPrevalence,
 )
 from .nik import nik_hash, nik_is_valid, nik_normalise
+
+log = logging.getLogger(__name__)
 
 
 def score_fields(*, sex, age_days, weight_kg, height_cm, measured, oedema) -> dict:
@@ -458,3 +463,45 @@ def measurement_import(*, batch, data: bytes | None = None):
     batch.created_measurements = written.created_measurements
     batch.skipped_rows = checked.valid_rows - written.created_measurements
     return finish(ImportStatus.DONE, errors)
+
+
+def measurement_import_enqueue(*, batch) -> bool:
+    """Ask a worker to import a stored batch; False when no broker takes the task.
+
+    The batch then stays pending without `queued_at`, its page says it waits for
+    the task queue, and measurement_import_sweep queues it once Redis is back.
+    """
+    from .models import ImportBatch
+    from .tasks import measurement_import_run
+
+    try:
+        measurement_import_run.delay(batch.pk)
+    except BrokerUnavailable as exc:
+        log.warning(
+            "Import of batch %s not queued (%s); the sweep will.", batch.pk, exc
+        )
+        return False
+    batch.queued_at = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(queued_at=batch.queued_at)
+    return True
+
+
+def measurement_import_sweep(*, waited=datetime.timedelta(seconds=10)) -> list[int]:
+    """Queue the batches uploaded while the task queue was down; give their ids.
+
+    Only batches never queued, and at least `waited` old (an upload queues its
+    own batch right after saving it), so no batch is queued twice.
+    """
+    from .models import ImportBatch, ImportStatus
+
+    waiting = ImportBatch.objects.filter(
+        status=ImportStatus.PENDING,
+        queued_at__isnull=True,
+        created_at__lte=timezone.now() - waited,
+    ).order_by("created_at")
+    queued = []
+    for batch in waiting:
+        if not measurement_import_enqueue(batch=batch):
+            break
+        queued.append(batch.pk)
+    return queued

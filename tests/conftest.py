@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +16,11 @@ from django.test import override_settings
 from kampungkb.celery import app as celery_app
 from villages.models import Region
 from villages.services import region_load
+
+# Debian's Chromium, never a downloaded browser (tests/browser and tests/e2e).
+CHROMIUM = os.environ.get(
+    "CHROMIUM_PATH", shutil.which("chromium") or "/usr/bin/chromium"
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -129,3 +135,32 @@ def wait_until(check, *, seconds=60):
             )
         time.sleep(0.2)
     return result
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the session: Playwright's sync API runs once per thread."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop on this thread; Django would then
+    # take the tests' own ORM calls for async code. They are plain sync calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium package"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

@@ -285,6 +285,8 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["id", "region", "year", "new_count", "source"]
         # One target per region and year: posting the same pair again replaces it.
         validators = []
+        # The years the target form accepts (a year 0 reached the service: a 500).
+        extra_kwargs = {"year": {"min_value": 2014, "max_value": 2100}}
 
 
 class TargetUpdateSerializer(serializers.ModelSerializer):

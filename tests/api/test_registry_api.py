@@ -311,6 +311,9 @@ def test_launches_targets_and_assignments_are_staff_work(api, registry, users):
     assert replaced.status_code == 200
     assert replaced.json()["new_count"] == 14
     assert api("pimpinan").post("/api/targets/", target).status_code == 403
+    for year in (0, 2013, 2101):
+        refused = staf.post("/api/targets/", {**target, "year": year})
+        assert refused.status_code == 400 and "year" in refused.json(), year
 
     officer = users["plkb"].field_officer.pk
     assignment = staf.post(

@@ -1,14 +1,9 @@
 """Real Chromium (Debian's `chromium`) driven by Playwright against pytest-django's live server."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get(
-    "CHROMIUM_PATH", shutil.which("chromium") or "/usr/bin/chromium"
-)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PHONE = {"width": 360, "height": 780}
 
@@ -25,34 +20,6 @@ def static_files_as_in_production():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(handlers, "StaticFilesHandler", lambda application: application)
         yield
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop on this thread; Django would then
-    # take the tests' own ORM calls for async code. They are plain sync calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install Debian's chromium package"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

@@ -9,13 +9,17 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from openpyxl import Workbook
 
+from dashboards.models import PendingRefresh
 from kampungkb.models import Role, User
 from kampungkb.services import user_create
 from stunting.models import Child, ImportBatch, ImportStatus, Measurement
 from stunting.nik import nik_hash
-from stunting.services import measurement_import
+from stunting.services import measurement_import, measurement_import_sweep
+from stunting.tasks import measurement_import_run
 from tests.conftest import wait_until
 from villages.models import Region
 
@@ -289,6 +293,18 @@ def test_save_valid_only_saves_the_valid_rows_and_lists_the_others(accounts):
     assert sorted(Child.objects.values_list("name", flat=True)) == ["Anak 1", "Anak 3"]
 
 
+def test_an_import_owes_a_refresh_from_the_earliest_birth_of_a_new_child(accounts):
+    """A new child counts among the registered children from birth, so the
+    figures of earlier years than any measurement change too."""
+    run_import(accounts["staf"], csv_bytes([row(1)]))  # born about a year ago
+
+    assert PendingRefresh.objects.get().since == ago(372)
+    PendingRefresh.objects.all().delete()
+    later = {"Tanggal Pengukuran": dmy(ago(2))}
+    run_import(accounts["staf"], csv_bytes([row(1, **later)]))  # a known child
+    assert PendingRefresh.objects.get().since == ago(2)
+
+
 def test_importing_the_same_file_twice_adds_nothing(accounts):
     data = csv_bytes([row(1), row(2), row(3, NIK="")])
     first = run_import(accounts["staf"], data)
@@ -439,6 +455,59 @@ def test_a_rejected_upload_shows_the_problems(client, accounts, celery_worker):
     assert "Ditolak" in page
     assert "&#x27;x&#x27; bukan angka." in page
     assert Measurement.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_while_the_task_queue_is_down_is_kept_until_it_is_back(
+    client, accounts, celery_worker, monkeypatch
+):
+    def queue_down(*args, **kwargs):
+        raise BrokerUnavailable("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(measurement_import_run, "delay", queue_down)
+    client.force_login(accounts["staf"])
+
+    response = upload(client, csv_bytes([row(1), row(2)]))
+
+    # No error page: the file is kept and its page says it waits for the queue.
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("import-detail", args=[batch.pk])
+    assert (batch.status, batch.queued_at) == (ImportStatus.PENDING, None)
+    page = client.get(response.url).content.decode()
+    assert "Antrean tugas sedang tidak tersedia" in page
+    assert "tidak perlu mengunggah ulang" in page
+    status = client.get(reverse("import-status", args=[batch.pk])).json()
+    assert status["waiting_for_queue"] and not status["finished"]
+    client.cookies["django_language"] = "en"
+    english = client.get(response.url).content.decode()
+    assert "The task queue is not available" in english
+    del client.cookies["django_language"]
+
+    # The sweep cannot queue it while Redis is down, and does once it is back.
+    assert measurement_import_sweep(waited=datetime.timedelta(0)) == []
+    monkeypatch.undo()
+    assert measurement_import_sweep(waited=datetime.timedelta(0)) == [batch.pk]
+    _finished(batch)
+    assert (batch.status, batch.created_measurements) == (ImportStatus.DONE, 2)
+    assert batch.queued_at is not None
+    assert measurement_import_sweep(waited=datetime.timedelta(0)) == []
+    assert "Antrean tugas" not in client.get(response.url).content.decode()
+
+
+def test_the_sweep_leaves_queued_and_just_uploaded_batches_alone(accounts):
+    def batch(**fields):
+        return ImportBatch.objects.create(
+            uploaded_by=accounts["staf"],
+            file_name="a.csv",
+            file_sha256="0" * 64,
+            **fields,
+        )
+
+    batch(queued_at=timezone.now())
+    just_uploaded = batch()
+    assert measurement_import_sweep() == []  # its upload is queueing it right now
+    assert just_uploaded.waiting_for_queue
 
 
 @pytest.mark.parametrize("role", ["plkb", "pimpinan"])
