@@ -19,4 +19,6 @@ USER app
 EXPOSE 8000
 # Threads: a slow page (a province-wide prevalence table) holds one thread, not a
 # whole process, and gunicorn does not kill it at 30 s. See docs/OPERATIONS.md.
-CMD ["gunicorn", "kampungkb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "2", "--access-logfile", "-"]
+# The access log has paths without their query: a search (?q=) may be a child's name.
+CMD ["gunicorn", "kampungkb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "2", \
+     "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(B)s %(M)sms"]
