@@ -45,6 +45,9 @@ done
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
+# The app's DATABASE_URL for a database; a socket directory as PGHOST is
+# percent-encoded. (PGPASSWORD, if any, reaches the app through libpq.)
+db_url() { echo "postgres://$PGUSER@$(printf %s "$PGHOST" | sed 's|/|%2F|g'):$PGPORT/$1"; }
 
 WORK="$(mktemp -d)"
 BUILT_SOURCE=0
@@ -64,7 +67,8 @@ if [ -z "$SOURCE_DB" ]; then
   dropdb --if-exists "$SOURCE_DB"
   createdb "$SOURCE_DB"
   (
-    export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$SOURCE_DB"
+    DATABASE_URL="$(db_url "$SOURCE_DB")"
+    export DATABASE_URL
     export SECRET_KEY="backup-check-not-secret" DEBUG=1
     unset CELERY_BROKER_URL REDIS_URL
     PY=.venv/bin/python
@@ -139,44 +143,40 @@ t1=$(now)
 COMPARE_TIME=$(seconds "$t0" "$t1")
 
 # The comparison, as a table: rows (or value) in the source and the copy, checksum.
-cat >"$WORK/compare.py" <<'PY'
-import sys
-
-def read(path):
-    rows = {}
-    for line in open(path):
-        name, _, value = line.rstrip("\n").partition("|")
-        rows[name] = value
-    return rows
-
-source, restored = read(sys.argv[1]), read(sys.argv[2])
-differ = 0
-tables = rows = 0
-print("| object | source | restored | checksum |")
-print("|---|---|---|---|")
-for name in sorted(set(source) | set(restored)):
-    a, b = source.get(name, "missing"), restored.get(name, "missing")
-    if name.startswith("table "):
-        (na, _, ha), (nb, _, hb) = a.partition(" "), b.partition(" ")
-        tables += 1
-        rows += int(na) if na.isdigit() else 0
-        same = a == b
-        check = "same" if ha == hb else "DIFFERENT"
-        print(f"| {name[6:]} | {na} | {nb} | {check} |")
-    else:
-        same = a == b
-        if not name.startswith("sequence ") or not same:
-            print(f"| {name} | {a} | {b} | |")
-    if not same:
-        differ += 1
-        print(f"DIFFERENT: {name}: {a} != {b}", file=sys.stderr)
-sequences = sum(1 for n in source if n.startswith("sequence "))
-print(f"\n{tables} tables, {rows:,} rows, {sequences} sequences compared: "
-      + ("all the same." if not differ else f"{differ} DIFFER."))
-sys.exit(1 if differ else 0)
-PY
+# Plain awk, so the script also runs in the postgres image (no Python there).
 STATUS=0
-python3 "$WORK/compare.py" "$WORK/source.txt" "$WORK/restored.txt" || STATUS=$?
+awk -F'|' '
+  FNR == NR { source[$1] = $2; names[$1] = 1; next }
+  { restored[$1] = $2; names[$1] = 1 }
+  END {
+    print "| object | source | restored | checksum |"
+    print "|---|---|---|---|"
+    n = 0
+    for (name in names) sorted[++n] = name
+    for (i = 2; i <= n; i++) {  # insertion sort: awk has no portable sort
+      v = sorted[i]
+      for (j = i - 1; j > 0 && sorted[j] > v; j--) sorted[j + 1] = sorted[j]
+      sorted[j + 1] = v
+    }
+    differ = tables = rows = sequences = 0
+    for (i = 1; i <= n; i++) {
+      name = sorted[i]
+      a = (name in source) ? source[name] : "missing"
+      b = (name in restored) ? restored[name] : "missing"
+      same = (a == b)
+      if (name ~ /^table /) {
+        split(a, pa, " "); split(b, pb, " ")
+        tables++; rows += pa[1]
+        printf "| %s | %s | %s | %s |\n", substr(name, 7), pa[1], pb[1], (pa[2] == pb[2] ? "same" : "DIFFERENT")
+      } else {
+        if (name ~ /^sequence /) sequences++
+        if (name !~ /^sequence / || !same) printf "| %s | %s | %s | |\n", name, a, b
+      }
+      if (!same) { differ++; printf "DIFFERENT: %s: %s != %s\n", name, a, b > "/dev/stderr" }
+    }
+    printf "\n%d tables, %d rows, %d sequences compared: %s\n", tables, rows, sequences, (differ ? differ " DIFFER." : "all the same.")
+    exit differ ? 1 : 0
+  }' "$WORK/source.txt" "$WORK/restored.txt" || STATUS=$?
 cat <<EOF
 
 source $SOURCE_DB: $SOURCE_SIZE; dump $DUMP_SIZE (-Fc) in ${DUMP_TIME} s
@@ -184,7 +184,7 @@ restore into $RESTORE_DB: ${RESTORE_TIME} s (pg_restore -j 2), $RESTORE_SIZE
 counting and checksumming both: ${COMPARE_TIME} s
 EOF
 if [ -x .venv/bin/python ]; then
-  if DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$RESTORE_DB" SECRET_KEY=check \
+  if DATABASE_URL="$(db_url "$RESTORE_DB")" SECRET_KEY=check \
     .venv/bin/python manage.py migrate --check >/dev/null 2>&1; then
     echo "The app finds the restored database fully migrated (manage.py migrate --check)."
   else
