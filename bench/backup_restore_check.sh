@@ -49,6 +49,12 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"; }
 # percent-encoded. (PGPASSWORD, if any, reaches the app through libpq.)
 db_url() { echo "postgres://$PGUSER@$(printf %s "$PGHOST" | sed 's|/|%2F|g'):$PGPORT/$1"; }
 
+# One check at a time per restore target: a second would drop the first's copy.
+if command -v flock >/dev/null; then
+  exec 9>"${TMPDIR:-/tmp}/backup_restore_check.$RESTORE_DB.lock"
+  flock -n 9 || { echo "Another check is restoring into $RESTORE_DB; try later." >&2; exit 2; }
+fi
+
 WORK="$(mktemp -d)"
 BUILT_SOURCE=0
 cleanup() {
