@@ -11,8 +11,14 @@ COPY . .
 # Static files (CSS, plotly.js) are collected into the image and served by WhiteNoise.
 RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput
 
-RUN useradd --create-home --uid 1000 app && chown -R app /app
+# /app/media exists in the image, owned by the app user, so that a new named volume
+# mounted there (docker-compose.yml) starts writable: uploads are saved there.
+RUN useradd --create-home --uid 1000 app && mkdir -p /app/media && chown -R app /app
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "kampungkb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Threads: a slow page (a province-wide prevalence table) holds one thread, not a
+# whole process, and gunicorn does not kill it at 30 s. See docs/OPERATIONS.md.
+# The access log has paths without their query: a search (?q=) may be a child's name.
+CMD ["gunicorn", "kampungkb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "2", \
+     "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(B)s %(M)sms"]
