@@ -35,6 +35,9 @@ APP_VARIABLES = {
     "ALLOWED_HOSTS",
     "MEDIA_ROOT",
     "STATIC_ROOT",
+    "CELERY_BROKER_READ_URL",
+    "CELERY_BROKER_WRITE_URL",
+    "CELERY_RESULT_BACKEND",
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "PGAPPNAME",
@@ -396,17 +399,27 @@ class Stack:
 
         Beat sends the first heartbeat only after 30 s: ask the worker for one now.
         """
-        from celery import Celery
-
-        app = Celery(broker=self.redis_url)
-        app.send_task("kampungkb.heartbeat")
-        app.close()
+        self.send_task("kampungkb.heartbeat")
         wait_for(
             lambda: self.status("/healthz", timeout=10) == 200,
             seconds=seconds,
             what="/healthz answering 200 (database, Redis, worker heartbeat, figures)",
             interval=0.5,
         )
+
+    def send_task(self, name, **options):
+        """Queue a task on the private Redis.
+
+        Through an explicit connection: Celery prefers CELERY_BROKER_URL from the
+        environment to the broker an app is given, and a test run on shared Redis
+        sets it.
+        """
+        from celery import Celery
+
+        app = Celery("kampungkb-e2e", set_as_current=False)
+        with app.connection_for_write(self.redis_url) as connection:
+            app.send_task(name, connection=connection, ignore_result=True, **options)
+        app.close()
 
     def ensure_running(self):
         """Start whatever a test stopped or killed, on the same ports."""
