@@ -340,8 +340,10 @@ def test_postgresql_restarted_under_the_running_app(stack, pages, shot):
     answers = prober.answers
     failed = [a for a in answers if a[2] != 200]
     print(f"{len(answers)} requests, {len(failed)} not 200: {failed[:10]}")
-    before = [a for a in answers if a[0] < down]
-    assert before and all(a[2] == 200 for a in before)
+    # Only requests begun well before the restart: one begun a moment before
+    # `down` is served while PostgreSQL stops (CI saw one 500 at down - 0.01 s).
+    before = [a for a in answers if a[0] < down - 1]
+    assert before and all(a[2] == 200 for a in before), before
     # Failures only while the database is down (and the requests caught in it).
     assert all(a[0] < up + 1 for a in failed), failed
     recovered = [a for a in answers if a[0] >= up + 1]
