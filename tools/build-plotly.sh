@@ -178,6 +178,19 @@ esbuild.build({
     ].filter(function(s) { return code.toLowerCase().indexOf(s) !== -1; });
     if(forbidden.length) throw new Error('map code in the bundle: ' + forbidden.join(', '));
 
+    // Defaults that point at plotly's servers (the topojson CDN, Chart Studio,
+    // the logo link, doc links in messages): nothing here may reach the internet.
+    [
+        ['dflt:"https://cloud.plotly.com/newchart"', 'dflt:""'],
+        ['dflt:"https://cdn.plot.ly/un/"', 'dflt:""'],
+        ['r.href="https://plotly.com/"', 'r.href=""'],
+        ['see https://plotly.com/javascript/animations/', 'see the plotly.js animation documentation']
+    ].forEach(function(pair) {
+        if(code.indexOf(pair[0]) === -1) throw new Error('not found to blank: ' + pair[0]);
+        code = code.split(pair[0]).join(pair[1]);
+    });
+    if(/https?:\/\/[^"'\s]*plot\.?ly/.test(code)) throw new Error('a plotly URL is left');
+
     var basic = fs.readFileSync(path.join(plotlyDir, 'dist', 'plotly-basic.min.js'), 'utf8');
     var license = basic.slice(0, basic.indexOf('*/') + 2);
     var needle = 'plotly.js (basic - minified) v' + version;

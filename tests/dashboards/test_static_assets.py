@@ -45,3 +45,20 @@ def test_served_plotly_js_carries_no_map_library():
     assert not [
         word for word in ("scattermapbox", "maplibre", "mapbox") if word in text
     ]
+
+
+# The only addresses left in the bundle: XML namespace names (identifiers, never
+# fetched) and the licence notices of bundled libraries.
+NON_FETCHED_HOSTS = {
+    "www.w3.org",
+    "github.com",
+    "getify.mit-license.org",
+    "syntheti.cc",
+}
+
+
+def test_served_plotly_js_names_no_server_it_could_load_from():
+    # plotly.js's defaults point at its topojson CDN, Chart Studio and its site;
+    # tools/build-plotly.sh blanks them.
+    hosts = set(re.findall(r"https?://([\w.-]+)", SERVED.read_text()))
+    assert hosts <= NON_FETCHED_HOSTS, hosts - NON_FETCHED_HOSTS
