@@ -6,9 +6,7 @@ into the cycle when scoring opens, so editing the template later never changes a
 cycle's results. How scores become results is in evaluations/selectors.py.
 """
 
-import secrets
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from evaluations.uploads import evidence_path
 from villages.models import (
     Classification,
     ClassificationLevel,
@@ -586,12 +585,6 @@ class Score(models.Model):
                     % {"min": criterion.scale_min, "max": criterion.scale_max}
                 }
             )
-
-
-def evidence_path(instance, filename):
-    """A random name under the cycle's folder; the uploader's file name is not used."""
-    suffix = PurePosixPath(filename).suffix.lower()
-    return f"evaluations/evidence/{instance.participant.cycle_id}/{secrets.token_hex(16)}{suffix}"
 
 
 class Evidence(models.Model):

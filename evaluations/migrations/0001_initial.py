@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import evaluations.models
+import evaluations.uploads
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -295,7 +295,7 @@ class Migration(migrations.Migration):
             name='Evidence',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to=evaluations.models.evidence_path, verbose_name='berkas')),
+                ('file', models.FileField(max_length=200, upload_to=evaluations.uploads.evidence_path, verbose_name='berkas')),
                 ('original_name', models.CharField(max_length=255, verbose_name='nama berkas asli')),
                 ('content_type', models.CharField(max_length=40, verbose_name='jenis berkas')),
                 ('size', models.PositiveIntegerField(verbose_name='ukuran (bita)')),
