@@ -114,6 +114,10 @@ def test_main_pages_run_under_the_policy_and_draw(laptop, live_server, admin_wit
     page.wait_for_selector("#prevalence-chart .main-svg", state="attached")
     _no_violations(page, problems)
 
+    _visit(page, reverse("admin:stunting_child_change", args=[child.pk]))
+    page.wait_for_selector(".datetimeshortcuts")  # the admin's own scripts ran
+    _no_violations(page, problems)
+
     _visit(page, reverse("api:docs"))
     page.wait_for_selector(".swagger-ui .info .title")
     assert "Kampung KB Monitor API" in page.locator(".swagger-ui .info").inner_text()
