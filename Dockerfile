@@ -17,8 +17,11 @@ RUN useradd --create-home --uid 1000 app && mkdir -p /app/media && chown -R app 
 USER app
 
 EXPOSE 8000
-# Threads: a slow page (a province-wide prevalence table) holds one thread, not a
-# whole process, and gunicorn does not kill it at 30 s. See docs/OPERATIONS.md.
+# Threads: a slow page holds one thread, not a whole process. With threads,
+# gunicorn's --timeout only restarts a worker whose main loop stops answering; it
+# never ends a slow request. What bounds one is PostgreSQL's statement_timeout for
+# web connections (WEB_STATEMENT_TIMEOUT_S, kampungkb/limits.py): a 503 page after
+# 30 s. See "Request time limits" in docs/OPERATIONS.md.
 # The access log has paths without their query: a search (?q=) may be a child's name.
 CMD ["gunicorn", "kampungkb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "2", \
      "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(B)s %(M)sms"]

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their own caching headers.
+    "kampungkb.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kampungkb.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     # Every page needs a signed-in user unless its view says otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A statement cancelled by WEB_STATEMENT_TIMEOUT_S answers a 503 page.
+    "kampungkb.limits.StatementTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change in the audit trail.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -110,6 +114,8 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Web processes only (kampungkb/limits.py): PostgreSQL cancels a statement after this.
+WEB_STATEMENT_TIMEOUT_S = float(os.environ.get("WEB_STATEMENT_TIMEOUT_S", "30"))
 
 AUTH_USER_MODEL = "kampungkb.User"
 AUTH_PASSWORD_VALIDATORS = [

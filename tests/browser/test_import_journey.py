@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from kampungkb.models import Role
 from stunting.models import ImportBatch, ImportStatus, Measurement
@@ -62,7 +63,9 @@ def test_the_progress_page_follows_a_running_import(phone):
     assert phone.locator("#import-status").inner_text() == "Berjalan"
     assert phone.locator("#import-progress").get_attribute("value") == "20"
     ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=60_000)
-    phone.wait_for_function("document.getElementById('import-progress').value == 60")
+    # A locator wait, not wait_for_function: that evaluates a string, which the
+    # page's Content-Security-Policy (no 'unsafe-eval') refuses.
+    expect(phone.locator("#import-progress")).to_have_js_property("value", 60)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.DONE, processed_rows=100_000, created_measurements=99_000
     )
