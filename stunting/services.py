@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from decimal import Decimal
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -28,6 +29,23 @@ from .models import (
 from .nik import nik_hash, nik_is_valid, nik_normalise
 
 log = logging.getLogger(__name__)
+
+
+def _within_column(name, low, high):
+    """Cap a plausible range at the largest value the decimal column holds."""
+    field = Measurement._meta.get_field(name)
+    step = Decimal(1).scaleb(-field.decimal_places)
+    return low, min(
+        high, Decimal(10) ** (field.max_digits - field.decimal_places) - step
+    )
+
+
+# What a child under five can weigh and measure, within what its column holds:
+# beyond it a value is a typing error, refused by the form, the API and the import.
+MEASUREMENT_LIMITS = {
+    "weight_kg": _within_column("weight_kg", Decimal("0.5"), Decimal("60")),
+    "height_cm": _within_column("height_cm", Decimal("30"), Decimal("150")),
+}
 
 
 def score_fields(*, sex, age_days, weight_kg, height_cm, measured, oedema) -> dict:
