@@ -273,7 +273,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Refreshes owed by changes whose task was never queued or never finished.
     "indicators-sweep": {"task": "dashboards.refresh_pending", "schedule": 60.0},
-    # Measurement files uploaded while Redis was down.
+    # Measurement files uploaded while Redis was down; imports whose worker died.
     "imports-sweep": {"task": "stunting.import_sweep", "schedule": 60.0},
     "worker-heartbeat": {"task": "kampungkb.heartbeat", "schedule": 30.0},
 }

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kampungkb.access import user_scope
 from kampungkb.events import data_changed
@@ -127,6 +128,14 @@ class Table:
     @property
     def size(self):
         return len(self.row_numbers)
+
+    @property
+    def has_nik(self):
+        return any(v.strip() for v in self.columns.get("nik", ()))
+
+    @property
+    def nik_header(self):
+        return self.headers.get("nik") or FIELDS["nik"][0]
 
 
 def _normalise_header(text):
@@ -469,6 +478,11 @@ class Checked:
     # The desa/kelurahan of the valid rows, and their earliest measurement day.
     regions: set = field(default_factory=set)
     earliest: datetime.date | None = None
+    # Distinct NIKs looked up, and those of children outside the uploader's
+    # region (counted for NikLookup, never listed), with their rows.
+    niks_checked: int = 0
+    niks_outside: int = 0
+    outside_rows: int = 0
 
     def add(self, problem):
         self.error_count += 1
@@ -503,6 +517,7 @@ class Checker:
         # child key -> (birth ordinal, sex, first file row or None if stored)
         self.known = {}
         self.regions = {}  # region cell(s) -> (code or None, problem message or None)
+        self.outside = set()  # NIK hashes of children outside the uploader's region
         self.parsers = {
             "date": _Parsed(_date_ordinal),
             "number": _Parsed(_number),
@@ -518,7 +533,31 @@ class Checker:
             self.check(start, stop)
             if progress:
                 progress(stop)
-        return self.result
+        result = self.result
+        result.niks_checked = sum(
+            isinstance(h, str) for h in self.parsers["nik"].values()
+        )
+        result.niks_outside = len(self.outside)
+        if result.outside_rows:
+            # One count, not row by row: which row holds which NIK would tell
+            # where each NIK is registered. First, so the error cap never drops it.
+            result.error_count += 1
+            result.errors.insert(
+                0,
+                _problem(
+                    None,
+                    self.table.nik_header,
+                    ngettext(
+                        "%(n)s baris: NIK sudah terdaftar di luar wilayah kerja "
+                        "Anda; baris itu tidak disimpan.",
+                        "%(n)s baris: NIK sudah terdaftar di luar wilayah kerja "
+                        "Anda; baris itu tidak disimpan.",
+                        result.outside_rows,
+                    )
+                    % {"n": result.outside_rows},
+                ),
+            )
+        return result
 
     def _in_scope(self, code):
         if self.scope is None:
@@ -833,16 +872,12 @@ class Checker:
                 self.known[key] = (b, s, int(rows[i]), None)
             elif known[3] is not None and not self._in_scope(known[3]):
                 outside[i] = True
+                self.outside.add(key)
             elif (known[0], known[1]) != (b, s):
                 differs[i] = True
                 first_rows[i] = known[2]
-        report(
-            outside,
-            "nik",
-            _(
-                "Anak dengan NIK ini tercatat di desa/kelurahan di luar wilayah kerja Anda."
-            ),
-        )
+        bad[outside] = True  # counted in run(), never reported row by row
+        self.result.outside_rows += int(np.count_nonzero(outside))
         for i in np.flatnonzero(differs):
             mask = np.zeros(len(keys), dtype=bool)
             mask[i] = True

@@ -335,12 +335,13 @@ def test_a_child_registered_outside_the_uploaders_region_is_refused(accounts):
     batch = run_import(accounts["staf_selatan"], csv_bytes([row(1, **later)]))
 
     assert batch.status == ImportStatus.REJECTED
+    # A count, not the row: which row holds which NIK is not told (issue 11).
     assert batch.errors == [
         {
-            "row": 2,
+            "row": None,
             "column": "NIK",
-            "message": "Anak dengan NIK ini tercatat di desa/kelurahan di luar "
-            "wilayah kerja Anda.",
+            "message": "1 baris: NIK sudah terdaftar di luar wilayah kerja Anda; "
+            "baris itu tidak disimpan.",
         }
     ]
     assert Measurement.objects.count() == 1

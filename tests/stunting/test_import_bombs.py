@@ -11,6 +11,7 @@ import signal
 import zipfile
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from stunting.importer import ImportFileError, read_table
@@ -252,3 +253,13 @@ def test_undecodable_csv_files_are_rejected_with_what_is_wrong(
 
     assert batch.status == ImportStatus.REJECTED
     assert batch.errors == [{"row": None, "column": "", "message": message}]
+
+
+def test_the_refusal_is_translated_to_english(settings):
+    settings.IMPORT_MAX_ROWS = 1
+    with translation.override("en"):
+        errors = refusal(csv_bytes([row(1), row(2)]), "a.csv")
+
+    assert errors[0]["message"] == (
+        "The file has more than 1 data rows; split it into several files."
+    )
