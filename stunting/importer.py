@@ -296,7 +296,9 @@ def _data_rows(records, width):
     max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
     rows, numbers, empty = [], [], 0
     for number, record in enumerate(records, start=2):
-        if not "".join(record[:width]).strip():  # blank lines are not rows
+        if len(record) != width:
+            record = (record + [""] * width)[:width]
+        if not "".join(record).strip():  # blank lines are not rows
             empty += 1
             if empty > max_empty:
                 raise ImportFileError(
@@ -328,8 +330,6 @@ def _data_rows(records, width):
                     )
                 ]
             )
-        if len(record) != width:
-            record = (record + [""] * width)[:width]
         rows.append(record)
         numbers.append(number)
     return rows, numbers
