@@ -65,6 +65,8 @@ def write_file(path, rows, codes, seed=1):
     height = 50 + 40 * (age / 730) ** 0.55 + rng.normal(0, 3.5, rows)
     weight = 3.3 + 9 * (age / 730) ** 0.6 + rng.normal(0, 1.1, rows)
     height[rng.random(rows) < 0.003] *= 1.6
+    # Far off but not impossible: the import refuses a balita over 150 cm.
+    height = np.minimum(height, 150)
     weight = np.clip(weight, 1.5, None)
     has_nik = rng.random(children) < 0.9
     region = rng.integers(0, len(codes), size=children)

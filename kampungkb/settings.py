@@ -165,6 +165,22 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MEASUREMENT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Bounds of a measurement file's contents, checked before and while it is read
+# (stunting.importer): a small file must not claim a huge sheet or cell.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_MAX_EMPTY_ROWS = 1000  # in a row, before the file is refused
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+IMPORT_XLSX_MAX_RATIO = 100  # uncompressed / compressed size of a zip member
+# An import task is killed after IMPORT_TIME_LIMIT_S; a batch still "running"
+# IMPORT_STALE_AFTER_S after it started has lost its worker and is marked failed.
+IMPORT_TIME_LIMIT_S = 16 * 60
+IMPORT_STALE_AFTER_S = IMPORT_TIME_LIMIT_S + 4 * 60
+IMPORT_MAX_ATTEMPTS = 3  # a file that kills its worker each time is given up
+IMPORT_FAILED_FILE_KEEP_S = 24 * 3600  # then a failed batch's file is deleted
+# NIK matched outside a user's region: at most this many per window, then every
+# NIK lookup of that user is refused until the window has passed.
+NIK_OUTSIDE_LIMIT = int(os.environ.get("NIK_OUTSIDE_LIMIT", "10"))
+NIK_OUTSIDE_WINDOW_S = 24 * 3600
 
 STATIC_URL = "static/"
 # Where `collectstatic` writes; a test run of the whole stack keeps its own copy.
@@ -263,7 +279,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Refreshes owed by changes whose task was never queued or never finished.
     "indicators-sweep": {"task": "dashboards.refresh_pending", "schedule": 60.0},
-    # Measurement files uploaded while Redis was down.
+    # Measurement files uploaded while Redis was down; imports whose worker died.
     "imports-sweep": {"task": "stunting.import_sweep", "schedule": 60.0},
     "worker-heartbeat": {"task": "kampungkb.heartbeat", "schedule": 30.0},
 }

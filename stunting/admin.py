@@ -8,6 +8,7 @@ from .models import (
     DashatSession,
     ImportBatch,
     Measurement,
+    NikLookup,
     ReportedPrevalence,
 )
 
@@ -127,4 +128,25 @@ class ImportBatchAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(NikLookup)
+class NikLookupAdmin(admin.ModelAdmin):
+    """Who looked NIKs up and how many were outside their region: a record, read only."""
+
+    list_display = ["at", "user", "source", "checked", "outside", "refused"]
+    list_filter = ["source", "refused"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+    search_fields = ["user__username"]
+    readonly_fields = [f.name for f in NikLookup._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

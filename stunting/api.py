@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from kampungkb.access import require, scoped
+from kampungkb.access import require
 from kampungkb.api import ScopedViewSet
 from villages.filters import IntegerFilter, WithinFilter, id_filter, year_filter
 
@@ -29,6 +29,7 @@ from .models import (
     DashatSession,
     DashatStatus,
     Measurement,
+    NikLookupSource,
     PrevalenceSource,
     ReportedPrevalence,
     Sex,
@@ -149,14 +150,10 @@ class ChildViewSet(ListReadViewSet):
         data = _valid(self.get_serializer_class(), request)
         require(request.user, "child.change", data["region"])
         started = timezone.now()
-        child = services.child_register(**data)
-        if not scoped(
-            Child.objects.filter(pk=child.pk), request.user, write=True
-        ).exists():
-            # The NIK belongs to a child elsewhere; say no more than that.
-            raise ValidationError(
-                {"nik": _("NIK ini sudah tercatat untuk anak di wilayah lain.")}
-            )
+        # A NIK registered where the user cannot read is refused (and counted).
+        child = services.child_register(
+            **data, user=request.user, source=NikLookupSource.API
+        )
         created = child.created_at >= started
         return self._answer(
             child, status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -18,6 +18,7 @@ from .models import (
 )
 from .nik import nik_is_valid, nik_normalise
 from .selectors import PeriodKind
+from .services import MEASUREMENT_LIMITS
 
 FIRST_YEAR = 2015
 
@@ -109,8 +110,8 @@ class ScoreForm(forms.Form):
         label=_("Berat badan (kg)"),
         max_digits=5,
         decimal_places=2,
-        min_value=0.5,
-        max_value=60,
+        min_value=MEASUREMENT_LIMITS["weight_kg"][0],
+        max_value=MEASUREMENT_LIMITS["weight_kg"][1],
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
@@ -118,8 +119,8 @@ class ScoreForm(forms.Form):
         label=_("Panjang/tinggi badan (cm)"),
         max_digits=5,
         decimal_places=1,
-        min_value=30,
-        max_value=150,
+        min_value=MEASUREMENT_LIMITS["height_cm"][0],
+        max_value=MEASUREMENT_LIMITS["height_cm"][1],
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )

@@ -12,6 +12,7 @@ it in a spreadsheet (the header is row 1), the column's header as written.
 NIK, names and birth dates never appear in messages or logs.
 """
 
+import codecs
 import contextlib
 import csv
 import datetime
@@ -20,13 +21,16 @@ import hashlib
 import io
 import math
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kampungkb.access import user_scope
 from kampungkb.events import data_changed
@@ -34,7 +38,7 @@ from villages.models import Region, RegionLevel
 
 from .models import BALITA_MAX_DAYS, Child, ImportBatch, Measurement
 from .nik import nik_hash, nik_is_valid, nik_normalise
-from .services import score_fields
+from .services import MEASUREMENT_LIMITS, score_fields
 
 EXTENSIONS = (".csv", ".xlsx")
 CHUNK_ROWS = 20_000
@@ -125,6 +129,14 @@ class Table:
     def size(self):
         return len(self.row_numbers)
 
+    @property
+    def has_nik(self):
+        return any(v.strip() for v in self.columns.get("nik", ()))
+
+    @property
+    def nik_header(self):
+        return self.headers.get("nik") or FIELDS["nik"][0]
+
 
 def _normalise_header(text):
     text = re.sub(r"\(.*?\)", "", str(text or "").lower())
@@ -147,28 +159,180 @@ def _cell_text(value):
     return str(value)
 
 
-def _read_csv(data: bytes):
+def _unreadable(message):
+    return ImportFileError([_problem(None, "", message)])
+
+
+# Byte order marks, longest first: UTF-32's start with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, None),
+    (codecs.BOM_UTF32_BE, None),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _decode(data: bytes) -> str:
+    """Give a CSV file's text: UTF-8 or UTF-16 by their BOM, else UTF-8 or cp1252."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            if encoding is None:
+                raise _unreadable(
+                    _(
+                        "Berkas CSV berkode UTF-32 tidak didukung; simpan sebagai "
+                        "CSV UTF-8."
+                    )
+                )
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError:
+                raise _unreadable(
+                    _(
+                        "Berkas CSV ditandai %(encoding)s tetapi isinya rusak; simpan "
+                        "ulang sebagai CSV UTF-8."
+                    )
+                    % {"encoding": encoding.upper()}
+                ) from None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    try:
         # Excel on Windows saves "CSV" in the ANSI code page.
-        text = data.decode("cp1252", errors="replace")
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise _unreadable(
+            _(
+                "Berkas CSV bukan teks UTF-8, UTF-16 atau Windows-1252; simpan ulang "
+                "sebagai CSV UTF-8."
+            )
+        ) from None
+
+
+def _read_csv(data: bytes):
+    text = _decode(data)
+    if "\x00" in text:
+        # UTF-16 without its BOM, or not a text file at all.
+        raise _unreadable(
+            _(
+                "Berkas CSV berisi karakter NUL: mungkin berkode UTF-16 tanpa BOM. "
+                "Simpan ulang sebagai CSV UTF-8."
+            )
+        )
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first_line.count)
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from records
+    except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit()
+        raise _unreadable(_("Berkas CSV tidak dapat dibaca.")) from exc
+
+
+def _check_zip(data: bytes):
+    """Refuse an XLSX whose parts would unpack far beyond its size (a zip bomb).
+
+    Sizes come from the zip's directory, before any XML is parsed; zipfile never
+    unpacks a member beyond the size its directory claims.
+    """
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise _unreadable(_("Berkas XLSX tidak dapat dibaca.")) from None
+    limit = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES
+    if sum(m.file_size for m in members) > limit:
+        raise _unreadable(
+            _(
+                "Isi berkas XLSX terlalu besar setelah dibuka (lebih dari %(mb)s MB); "
+                "bagi menjadi beberapa berkas."
+            )
+            % {"mb": limit // (1024 * 1024)}
+        )
+    ratio = settings.IMPORT_XLSX_MAX_RATIO
+    for member in members:
+        # Tiny parts compress oddly; only a large part can be a bomb.
+        if member.file_size > 1024 * 1024 and member.file_size > ratio * max(
+            member.compress_size, 1
+        ):
+            raise _unreadable(
+                _(
+                    "Berkas XLSX memuat bagian yang dimampatkan lebih dari %(ratio)s "
+                    "kali: berkas ini tidak wajar. Simpan ulang dari Excel."
+                )
+                % {"ratio": ratio}
+            )
 
 
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+        # The sheet's claimed dimension (up to XFD1048576) is not trusted: rows
+        # and width come from the cells actually there.
+        sheet.reset_dimensions()
+        header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        header = [_cell_text(v) for v in header]
+        while header and not header[-1].strip():
+            header.pop()
+        yield header
+        if not header:
+            return
+        for values in sheet.iter_rows(min_row=2, max_col=len(header), values_only=True):
+            yield [_cell_text(v) for v in values]
+    except ImportFileError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError(
-            [_problem(None, "", _("Berkas XLSX tidak dapat dibaca."))]
-        ) from exc
-    for values in sheet.iter_rows(values_only=True):
-        yield [_cell_text(v) for v in values]
+        raise _unreadable(_("Berkas XLSX tidak dapat dibaca.")) from exc
+
+
+def _data_rows(records, width):
+    """Give (file row, cells) of the non-blank rows, each cut to the header's width.
+
+    A long run of blank rows or too many rows refuses the file: reading stays
+    bounded whatever the file claims.
+    """
+    max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
+    rows, numbers, empty = [], [], 0
+    for number, record in enumerate(records, start=2):
+        if len(record) != width:
+            record = (record + [""] * width)[:width]
+        if not "".join(record).strip():  # blank lines are not rows
+            empty += 1
+            if empty > max_empty:
+                raise ImportFileError(
+                    [
+                        _problem(
+                            number - max_empty,
+                            "",
+                            _(
+                                "Lebih dari %(n)s baris kosong berturut-turut mulai "
+                                "baris ini; hapus baris kosong itu lalu unggah lagi."
+                            )
+                            % {"n": max_empty},
+                        )
+                    ]
+                )
+            continue
+        empty = 0
+        if len(rows) == max_rows:
+            raise ImportFileError(
+                [
+                    _problem(
+                        number,
+                        "",
+                        _(
+                            "Berkas berisi lebih dari %(n)s baris data; bagi menjadi "
+                            "beberapa berkas."
+                        )
+                        % {"n": max_rows},
+                    )
+                ]
+            )
+        rows.append(record)
+        numbers.append(number)
+    return rows, numbers
 
 
 def read_table(data: bytes, file_name: str) -> Table:
@@ -201,19 +365,8 @@ def read_table(data: bytes, file_name: str) -> Table:
                 for label in missing
             ]
         )
-    rows, numbers = [], []
-    try:
-        for number, record in enumerate(records, start=2):
-            if "".join(record).strip():  # blank lines are not rows
-                rows.append(record)
-                numbers.append(number)
-    except csv.Error as exc:
-        raise ImportFileError(
-            [_problem(None, "", _("Berkas CSV tidak dapat dibaca."))]
-        ) from exc
     width = len(header)
-    if any(len(r) != width for r in rows):
-        rows = [(r + [""] * width)[:width] for r in rows]
+    rows, numbers = _data_rows(records, width)
     columns = list(zip(*rows, strict=True)) if rows else [()] * width
     return Table(
         columns={key: list(columns[i]) for key, i in index.items()},
@@ -269,6 +422,15 @@ def _number(text):
     return value if math.isfinite(value) else math.inf
 
 
+# Column key -> (Measurement field, unit).
+_NUMBER_FIELDS = {"weight": ("weight_kg", "kg"), "height": ("height_cm", "cm")}
+
+
+def _decimal_text(value):
+    """A limit as Indonesians write it: 0,5 and 60, not 0.50 and 60.00."""
+    return f"{value.normalize():f}".replace(".", ",")
+
+
 def _code(codes):
     return lambda text: (
         codes.get(" ".join(text.lower().split()), _INVALID) if text.strip() else ""
@@ -316,6 +478,11 @@ class Checked:
     # The desa/kelurahan of the valid rows, and their earliest measurement day.
     regions: set = field(default_factory=set)
     earliest: datetime.date | None = None
+    # Distinct NIKs looked up, and those of children outside the uploader's
+    # region (counted for NikLookup, never listed), with their rows.
+    niks_checked: int = 0
+    niks_outside: int = 0
+    outside_rows: int = 0
 
     def add(self, problem):
         self.error_count += 1
@@ -350,6 +517,7 @@ class Checker:
         # child key -> (birth ordinal, sex, first file row or None if stored)
         self.known = {}
         self.regions = {}  # region cell(s) -> (code or None, problem message or None)
+        self.outside = set()  # NIK hashes of children outside the uploader's region
         self.parsers = {
             "date": _Parsed(_date_ordinal),
             "number": _Parsed(_number),
@@ -365,7 +533,31 @@ class Checker:
             self.check(start, stop)
             if progress:
                 progress(stop)
-        return self.result
+        result = self.result
+        result.niks_checked = sum(
+            isinstance(h, str) for h in self.parsers["nik"].values()
+        )
+        result.niks_outside = len(self.outside)
+        if result.outside_rows:
+            # One count, not row by row: which row holds which NIK would tell
+            # where each NIK is registered. First, so the error cap never drops it.
+            result.error_count += 1
+            result.errors.insert(
+                0,
+                _problem(
+                    None,
+                    self.table.nik_header,
+                    ngettext(
+                        "%(n)s baris: NIK sudah terdaftar di luar wilayah kerja "
+                        "Anda; baris itu tidak disimpan.",
+                        "%(n)s baris: NIK sudah terdaftar di luar wilayah kerja "
+                        "Anda; baris itu tidak disimpan.",
+                        result.outside_rows,
+                    )
+                    % {"n": result.outside_rows},
+                ),
+            )
+        return result
 
     def _in_scope(self, code):
         if self.scope is None:
@@ -382,15 +574,17 @@ class Checker:
         raw = {key: self._column(key, start, stop) for key in FIELDS}
         bad = np.zeros(n, dtype=bool)
 
-        def report(mask, key, message, with_value=False):
-            """Record a problem for each row in mask (that has no problem in `key` yet)."""
+        def report(mask, key, message):
+            """Record a problem for each row in mask.
+
+            The message never quotes the cell: whatever column it was typed in, a
+            NIK, a name or a birth date must not end up in the batch's problems.
+            It says what the column expects instead.
+            """
             hits = np.flatnonzero(mask)
             header = self.table.headers.get(key) or FIELDS[key][0]
             for i in hits:
-                text = (
-                    message % {"value": raw[key][i].strip()} if with_value else message
-                )
-                self.result.add(_problem(int(rows[i]), header, text))
+                self.result.add(_problem(int(rows[i]), header, message))
             bad[hits] = True
 
         names = [v.strip() for v in raw["name"]]
@@ -407,20 +601,14 @@ class Checker:
 
         sex = np.array([self.parsers["sex"][v] for v in raw["sex"]], dtype=object)
         report(sex == "", "sex", _("Jenis kelamin kosong."))
-        report(
-            sex == _INVALID,
-            "sex",
-            _("Jenis kelamin '%(value)s' tidak dikenal; isi L atau P."),
-            with_value=True,
-        )
+        report(sex == _INVALID, "sex", _("Jenis kelamin tidak dikenal; isi L atau P."))
         measured = np.array(
             [self.parsers["measured"][v] for v in raw["measured"]], dtype=object
         )
         report(
             measured == _INVALID,
             "measured",
-            _("Cara ukur '%(value)s' tidak dikenal; isi berdiri atau telentang."),
-            with_value=True,
+            _("Cara ukur tidak dikenal; isi berdiri atau telentang."),
         )
 
         dates = {}
@@ -435,26 +623,28 @@ class Checker:
             report(
                 dates[key] == _INVALID,
                 key,
-                _("'%(value)s' bukan tanggal; tulis dd/mm/yyyy atau yyyy-mm-dd."),
-                with_value=True,
+                _("Bukan tanggal; tulis dd/mm/yyyy atau yyyy-mm-dd."),
             )
 
         numbers, empty = {}, {}
-        for key, unit in (("weight", "kg"), ("height", "cm")):
+        for key, (field_name, unit) in _NUMBER_FIELDS.items():
             values = self.parsers["number"].column(raw[key], float)
-            report(
-                np.isinf(values), key, _("'%(value)s' bukan angka."), with_value=True
-            )
+            report(np.isinf(values), key, _("Bukan angka; tulis angka seperti 9,5."))
             empty[key] = np.isnan(values)
+            # Checked and scored as stored (decimal(5,2) kg, decimal(5,1) cm):
+            # 999,999 rounds to 1000.00, which the column cannot hold.
+            places = Measurement._meta.get_field(field_name).decimal_places
+            numbers[key] = np.round(np.where(np.isinf(values), np.nan, values), places)
+            low, high = MEASUREMENT_LIMITS[field_name]
             report(
-                (values <= 0) | ((values >= 1000) & ~np.isinf(values)),
+                (numbers[key] < float(low)) | (numbers[key] > float(high)),
                 key,
-                _("Nilai harus lebih dari 0 dan kurang dari 1000 %(unit)s.")
-                % {"unit": unit},
-            )
-            # Stored as decimal(5,2) kg and decimal(5,1) cm: score the stored value.
-            numbers[key] = np.round(
-                np.where(np.isinf(values), np.nan, values), 2 if key == "weight" else 1
+                _("Nilai harus antara %(low)s dan %(high)s %(unit)s.")
+                % {
+                    "low": _decimal_text(low),
+                    "high": _decimal_text(high),
+                    "unit": unit,
+                },
             )
         report(
             empty["weight"] & empty["height"],
@@ -558,12 +748,12 @@ class Checker:
         for problem, hits in problems.items():
             mask = np.zeros(len(cells), dtype=bool)
             mask[hits] = True
-            report(mask, key, problem, with_value=True)
+            report(mask, key, problem)
         return codes
 
     def _resolve(self, cells, key):
-        unknown = _("Desa/kelurahan '%(value)s' tidak dikenal.")
-        outside = _("Desa/kelurahan '%(value)s' di luar wilayah kerja Anda.")
+        unknown = _("Desa/kelurahan tidak dikenal.")
+        outside = _("Desa/kelurahan di luar wilayah kerja Anda.")
         desa = Region.objects.filter(level=RegionLevel.DESA)
         if key == "region_code":
             wanted = {c: _region_code(c[0]) for c in cells}
@@ -607,7 +797,7 @@ class Checker:
                 self.regions[cell] = (
                     None,
                     _(
-                        "Ada beberapa desa/kelurahan bernama '%(value)s'; isi kecamatan "
+                        "Ada beberapa desa/kelurahan dengan nama ini; isi kecamatan "
                         "atau kode desa."
                     ),
                 )
@@ -682,16 +872,12 @@ class Checker:
                 self.known[key] = (b, s, int(rows[i]), None)
             elif known[3] is not None and not self._in_scope(known[3]):
                 outside[i] = True
+                self.outside.add(key)
             elif (known[0], known[1]) != (b, s):
                 differs[i] = True
                 first_rows[i] = known[2]
-        report(
-            outside,
-            "nik",
-            _(
-                "Anak dengan NIK ini tercatat di desa/kelurahan di luar wilayah kerja Anda."
-            ),
-        )
+        bad[outside] = True  # counted in run(), never reported row by row
+        self.result.outside_rows += int(np.count_nonzero(outside))
         for i in np.flatnonzero(differs):
             mask = np.zeros(len(keys), dtype=bool)
             mask[i] = True

@@ -517,6 +517,10 @@ class ImportBatch(models.Model):
     # When its task went to the queue; empty while no broker took it (Redis down):
     # the periodic sweep queues it then (stunting.services.measurement_import_sweep).
     queued_at = models.DateTimeField(_("masuk antrean"), null=True, blank=True)
+    # Set each time a worker starts on it: a batch still running long after is
+    # one whose worker died (stunting.services.measurement_import_tidy).
+    started_at = models.DateTimeField(_("mulai diperiksa"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
 
     class Meta:
@@ -537,3 +541,40 @@ class ImportBatch(models.Model):
     def waiting_for_queue(self):
         """Uploaded while the task queue was down: not checked until it is back."""
         return self.status == ImportStatus.PENDING and self.queued_at is None
+
+
+class NikLookupSource(models.TextChoices):
+    IMPORT = "import", _("Impor pengukuran")
+    FORM = "form", _("Formulir anak")
+    API = "api", _("API")
+
+
+class NikLookup(models.Model):
+    """Who looked NIKs up, and how many were registered outside their region.
+
+    Saying a NIK is registered elsewhere answers a question about a child the
+    user may not see, so these answers are counted and rate-limited
+    (NIK_OUTSIDE_LIMIT). The NIKs themselves are never kept here.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pengguna"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    source = models.CharField(
+        _("sumber"), max_length=8, choices=NikLookupSource.choices
+    )
+    checked = models.PositiveIntegerField(_("NIK diperiksa"), default=0)
+    outside = models.PositiveIntegerField(_("NIK terdaftar di luar wilayah"), default=0)
+    refused = models.BooleanField(_("ditolak (batas tercapai)"), default=False)
+
+    class Meta:
+        verbose_name = _("pencarian NIK")
+        verbose_name_plural = pgettext_lazy("plural", "pencarian NIK")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} {self.at:%Y-%m-%d %H:%M} ({self.outside}/{self.checked})"

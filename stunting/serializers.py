@@ -6,8 +6,6 @@ see the personal data of its desa/kelurahan (`child.personal`). The NIK is taken
 input only; neither it nor its hash is ever output.
 """
 
-from decimal import Decimal
-
 from rest_framework import serializers
 
 from kampungkb.access import can
@@ -25,6 +23,7 @@ from .models import (
     Measurement,
     ReportedPrevalence,
 )
+from .services import MEASUREMENT_LIMITS
 
 PERSONAL_HELP = (
     "Personal: present only for staff and the PLKB of the child's desa/kelurahan."
@@ -163,16 +162,22 @@ class MeasurementCreateSerializer(serializers.ModelSerializer):
     """A new measurement: weight and/or length/height of a child on a day."""
 
     child = ScopedRelatedField(queryset=Child.objects.all())
-    # Positive: a zero or negative value has no z-score, only a division by zero.
+    # Plausible for a child under five and within the column, as in the form.
     weight_kg = serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
-        min_value=Decimal("0.1"),
+        min_value=MEASUREMENT_LIMITS["weight_kg"][0],
+        max_value=MEASUREMENT_LIMITS["weight_kg"][1],
         default=None,
         allow_null=True,
     )
     height_cm = serializers.DecimalField(
-        max_digits=5, decimal_places=1, min_value=1, default=None, allow_null=True
+        max_digits=5,
+        decimal_places=1,
+        min_value=MEASUREMENT_LIMITS["height_cm"][0],
+        max_value=MEASUREMENT_LIMITS["height_cm"][1],
+        default=None,
+        allow_null=True,
     )
 
     class Meta:

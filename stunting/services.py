@@ -2,14 +2,18 @@
 
 import datetime
 import logging
+from decimal import Decimal
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from kampungkb.access import scoped
 from kampungkb.events import data_changed
 
 from . import growth
@@ -22,12 +26,33 @@ from .models import (
     Dashat,
     DashatBeneficiary,
     DashatSession,
+    ImportBatch,
+    ImportStatus,
     Measurement,
+    NikLookup,
+    NikLookupSource,
     ReportedPrevalence,
 )
 from .nik import nik_hash, nik_is_valid, nik_normalise
 
 log = logging.getLogger(__name__)
+
+
+def _within_column(name, low, high):
+    """Cap a plausible range at the largest value the decimal column holds."""
+    field = Measurement._meta.get_field(name)
+    step = Decimal(1).scaleb(-field.decimal_places)
+    return low, min(
+        high, Decimal(10) ** (field.max_digits - field.decimal_places) - step
+    )
+
+
+# What a child under five can weigh and measure, within what its column holds:
+# beyond it a value is a typing error, refused by the form, the API and the import.
+MEASUREMENT_LIMITS = {
+    "weight_kg": _within_column("weight_kg", Decimal("0.5"), Decimal("60")),
+    "height_cm": _within_column("height_cm", Decimal("30"), Decimal("150")),
+}
 
 
 def score_fields(*, sex, age_days, weight_kg, height_cm, measured, oedema) -> dict:
@@ -84,7 +109,49 @@ def _float_column(values):
     return [None if v is None else float(v) for v in values]
 
 
-@transaction.atomic
+def nik_lookups_blocked(*, user) -> bool:
+    """Whether `user` has had NIK_OUTSIDE_LIMIT NIKs found outside their region lately."""
+    since = timezone.now() - datetime.timedelta(seconds=settings.NIK_OUTSIDE_WINDOW_S)
+    found = NikLookup.objects.filter(user=user, at__gte=since).aggregate(
+        n=Sum("outside")
+    )["n"]
+    return (found or 0) >= settings.NIK_OUTSIDE_LIMIT
+
+
+def nik_lookup_record(*, user, source, checked=0, outside=0, refused=False):
+    """Keep who looked NIKs up and how many were outside their region (never the NIK)."""
+    return NikLookup.objects.create(
+        user=user, source=source, checked=checked, outside=outside, refused=refused
+    )
+
+
+def nik_limit_message() -> str:
+    return _(
+        "Terlalu banyak NIK yang ternyata terdaftar di luar wilayah Anda dalam "
+        "%(hours)s jam terakhir; pencarian NIK ditahan sementara. Coba lagi nanti "
+        "atau hubungi admin."
+    ) % {"hours": settings.NIK_OUTSIDE_WINDOW_S // 3600}
+
+
+def _nik_outside_check(*, user, key, source):
+    """Refuse a NIK registered where `user` cannot read, counted and rate-limited.
+
+    The answer tells whether a NIK exists elsewhere, so it is not free: each is
+    recorded, and past the limit no NIK is looked up at all (any answer then
+    would still be an answer).
+    """
+    if nik_lookups_blocked(user=user):
+        nik_lookup_record(user=user, source=source, refused=True)
+        raise ValidationError({"nik": nik_limit_message()})
+    found = Child.objects.filter(nik_hash=key)
+    outside = found.exists() and not scoped(found, user).exists()
+    nik_lookup_record(user=user, source=source, checked=1, outside=int(outside))
+    if outside:
+        raise ValidationError(
+            {"nik": _("NIK ini sudah terdaftar di wilayah lain; hubungi staf dinas.")}
+        )
+
+
 def child_register(
     *,
     region,
@@ -94,12 +161,35 @@ def child_register(
     nik: str = "",
     posyandu="",
     parent_name="",
+    user=None,
+    source=NikLookupSource.FORM,
 ) -> Child:
-    """Find a child by NIK (or by name, birth date and desa) or register a new one."""
+    """Find a child by NIK (or by name, birth date and desa) or register a new one.
+
+    With `user` (a person entering a child), a NIK registered where they cannot
+    read is refused, counted and rate-limited; the count is kept even when the
+    registration is refused, so it is written outside the registration's
+    transaction.
+    """
     normalised = nik_normalise(nik)
     if normalised and not nik_is_valid(normalised):
         raise ValidationError({"nik": _("NIK harus 16 angka.")})
     key = nik_hash(normalised) if normalised else None
+    if key and user is not None:
+        _nik_outside_check(user=user, key=key, source=source)
+    return _child_store(
+        region=region,
+        name=name,
+        sex=sex,
+        birth_date=birth_date,
+        key=key,
+        posyandu=posyandu,
+        parent_name=parent_name,
+    )
+
+
+@transaction.atomic
+def _child_store(*, region, name, sex, birth_date, key, posyandu, parent_name):
     existing = (
         Child.objects.filter(nik_hash=key).first()
         if key
@@ -405,10 +495,7 @@ def measurement_import(*, batch, data: bytes | None = None):
     chose to save the valid rows only.
     """
     # importer builds on score_fields above; importing it at the top would be circular.
-    from django.utils import timezone
-
     from . import importer
-    from .models import ImportBatch, ImportStatus
 
     if batch.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
         return batch
@@ -419,14 +506,25 @@ def measurement_import(*, batch, data: bytes | None = None):
         batch.errors = list(errors)
         batch.finished_at = timezone.now()
         # The file holds NIK and names: once read to the end it is not kept (its
-        # name, SHA-256 and results stay on the batch). A failed run keeps it for
-        # the retry.
+        # name, SHA-256 and results stay on the batch). A failed run's file is
+        # kept for a while for the administrators (measurement_import_tidy).
         if status != ImportStatus.FAILED and batch.file:
             batch.file.delete(save=False)
         batch.save()
         return batch
 
-    batches.update(status=ImportStatus.RUNNING, processed_rows=0)
+    batch.started_at = timezone.now()
+    batches.update(
+        status=ImportStatus.RUNNING,
+        processed_rows=0,
+        started_at=batch.started_at,
+        attempts=F("attempts") + 1,
+    )
+    batch.refresh_from_db(fields=["attempts"])
+    if batch.attempts > settings.IMPORT_MAX_ATTEMPTS:
+        # Redelivered after its worker died each time: a file that kills the
+        # worker is not run again and again.
+        return finish(ImportStatus.FAILED, [_import_gave_up()])
     with importer.gc_paused():
         try:
             if data is None:
@@ -438,9 +536,30 @@ def measurement_import(*, batch, data: bytes | None = None):
                 return finish(ImportStatus.REJECTED, exc.errors)
             batch.total_rows = table.size
             batches.update(total_rows=batch.total_rows)
+            if table.has_nik and nik_lookups_blocked(user=batch.uploaded_by):
+                nik_lookup_record(
+                    user=batch.uploaded_by, source=NikLookupSource.IMPORT, refused=True
+                )
+                return finish(
+                    ImportStatus.REJECTED,
+                    [
+                        {
+                            "row": None,
+                            "column": table.nik_header,
+                            "message": nik_limit_message(),
+                        }
+                    ],
+                )
             checked = importer.Checker(table, batch.uploaded_by).run(
                 progress=lambda done: batches.update(processed_rows=done)
             )
+            if checked.niks_checked:
+                nik_lookup_record(
+                    user=batch.uploaded_by,
+                    source=NikLookupSource.IMPORT,
+                    checked=checked.niks_checked,
+                    outside=checked.niks_outside,
+                )
             batch.processed_rows = table.size
             batch.flagged_rows = checked.flagged_rows
             errors = checked.errors
@@ -471,7 +590,6 @@ def measurement_import_enqueue(*, batch) -> bool:
     The batch then stays pending without `queued_at`, its page says it waits for
     the task queue, and measurement_import_sweep queues it once Redis is back.
     """
-    from .models import ImportBatch
     from .tasks import measurement_import_run
 
     try:
@@ -486,14 +604,66 @@ def measurement_import_enqueue(*, batch) -> bool:
     return True
 
 
+def _import_gave_up():
+    return {
+        "row": None,
+        "column": "",
+        "message": _(
+            "Pemeriksaan berkas ini terhenti %(n)s kali (pekerja mati atau waktu "
+            "habis); impor dihentikan. Tidak ada yang disimpan: periksa berkasnya, "
+            "bagi menjadi berkas yang lebih kecil, atau hubungi admin."
+        )
+        % {"n": settings.IMPORT_MAX_ATTEMPTS},
+    }
+
+
+def measurement_import_tidy(*, now=None) -> dict:
+    """Fail the batches whose worker died; delete failed batches' files after a while.
+
+    A running batch started longer ago than the task's hard time limit (plus a
+    margin) cannot still be running: Celery kills the task at that limit. Its
+    file holds NIK and names, so a failed batch keeps it only
+    IMPORT_FAILED_FILE_KEEP_S; the batch keeps the file name, SHA-256 and problems.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.IMPORT_STALE_AFTER_S)
+    stale = ImportBatch.objects.filter(status=ImportStatus.RUNNING).filter(
+        Q(started_at__lte=cutoff) | Q(started_at__isnull=True, created_at__lte=cutoff)
+    )
+    failed = 0
+    for pk in stale.values_list("pk", flat=True):
+        failed += ImportBatch.objects.filter(pk=pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED,
+            finished_at=now,
+            errors=[
+                {
+                    "row": None,
+                    "column": "",
+                    "message": _(
+                        "Pemeriksaan berkas terhenti di tengah jalan (pekerja mati "
+                        "atau waktu habis). Tidak ada yang disimpan; unggah lagi atau "
+                        "hubungi admin."
+                    ),
+                }
+            ],
+        )
+    keep = datetime.timedelta(seconds=settings.IMPORT_FAILED_FILE_KEEP_S)
+    deleted = 0
+    for batch in ImportBatch.objects.filter(
+        status=ImportStatus.FAILED, finished_at__lte=now - keep
+    ).exclude(file=""):
+        batch.file.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(file="")
+        deleted += 1
+    return {"failed": failed, "files_deleted": deleted}
+
+
 def measurement_import_sweep(*, waited=datetime.timedelta(seconds=10)) -> list[int]:
     """Queue the batches uploaded while the task queue was down; give their ids.
 
     Only batches never queued, and at least `waited` old (an upload queues its
     own batch right after saving it), so no batch is queued twice.
     """
-    from .models import ImportBatch, ImportStatus
-
     waiting = ImportBatch.objects.filter(
         status=ImportStatus.PENDING,
         queued_at__isnull=True,

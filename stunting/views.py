@@ -160,20 +160,12 @@ def child_create(request):
     if form.is_valid():
         started = timezone.now()
         try:
-            child = services.child_register(**form.cleaned_data)
+            # A NIK registered where the user cannot read is refused (and counted).
+            child = services.child_register(**form.cleaned_data, user=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             if child.created_at < started:
-                # Found by NIK: the child may be registered in a desa the user cannot open.
-                if not scoped(Child.objects, request.user).filter(pk=child.pk).exists():
-                    form.add_error(
-                        "nik",
-                        _(
-                            "NIK ini sudah terdaftar di wilayah lain; hubungi staf dinas."
-                        ),
-                    )
-                    return render(request, "stunting/child_form.html", {"form": form})
                 messages.info(request, _("Anak ini sudah terdaftar."))
             else:
                 messages.success(request, _("Data anak disimpan."))
