@@ -102,10 +102,12 @@ class RefreshRunViewSet(
     within their scope (404 for others), and a new one for a region they manage."""
 
     serializer_class = RefreshRunSerializer
-    lookup_value_regex = "[0-9]+"
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        require(request.user, "indicator.refresh")
 
     def get_queryset(self):
-        require(self.request.user, "indicator.refresh")
         return selectors.refresh_runs_for(user=self.request.user).select_related(
             "requested_by"
         )
@@ -123,7 +125,6 @@ class RefreshRunViewSet(
         run already queued or running that covers it (never a second one), or 202
         when that is a wider run (the country's) you may not see."""
         user = request.user
-        require(user, "indicator.refresh")
         query = RefreshRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         code = query.validated_data.get("region", "")

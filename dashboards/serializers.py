@@ -84,6 +84,7 @@ class RefreshRunSerializer(serializers.ModelSerializer):
         help_text="The region refreshed: a kab/kota or province code, or ID for "
         "the whole country.",
     )
+    percent = serializers.IntegerField(help_text="How far it is, 0-100.")
     requested_by = serializers.SerializerMethodField(
         help_text="Who asked for it; null for the nightly refresh, and for those "
         "who may not refresh that region."

@@ -20,6 +20,7 @@ from dashboards.models import COUNTRY_CODE, RefreshRun, RefreshStatus, Snapshot
 from dashboards.refresh import snapshot_refresh
 from dashboards.tasks import refresh_all
 from kampungkb.models import Role, User
+from tests.conftest import wait_until
 from tests.factories import ClassificationFactory, KampungFactory
 from villages.models import Region
 
@@ -217,6 +218,11 @@ def test_a_live_worker_keeps_its_run_and_a_dead_ones_is_replaced(people):
     finally:
         worker.close()  # the worker dies: PostgreSQL drops its lock
 
+    def lock_dropped():
+        """PostgreSQL to end the dead worker's session"""
+        return running.pk not in services._live_run_ids()
+
+    wait_until(lock_dropped, seconds=10)
     run, created = services.refresh_run_request(user=people["kota"], region_code=KOTA)
     running.refresh_from_db()
     assert created and running.status == RefreshStatus.FAILED
