@@ -4,14 +4,27 @@ The same scope as the pages: a region outside the user's read scope does not exi
 (404); the country (code ID) is read by those without a region restriction.
 """
 
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kampungkb.access import require
+from kampungkb.api import ErrorSerializer, ScopedViewSet
+
+from . import selectors, services
 from .board import Board, readable_place
 from .indicators import INDICATORS
 from .reports import at_year, value_of
-from .serializers import DashboardQuerySerializer, DashboardSerializer
+from .serializers import (
+    DashboardQuerySerializer,
+    DashboardSerializer,
+    RefreshRequestSerializer,
+    RefreshRunSerializer,
+)
 
 
 def _values(figures, level, computed):
@@ -80,3 +93,56 @@ class DashboardView(APIView):
             ],
         }
         return Response(DashboardSerializer(data).data)
+
+
+class RefreshRunViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
+    """Indicator refreshes, for those who may ask for one: the runs of regions
+    within their scope (404 for others), and a new one for a region they manage."""
+
+    serializer_class = RefreshRunSerializer
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        require(request.user, "indicator.refresh")
+
+    def get_queryset(self):
+        return selectors.refresh_runs_for(user=self.request.user).select_related(
+            "requested_by"
+        )
+
+    @extend_schema(
+        request=RefreshRequestSerializer,
+        responses={
+            201: RefreshRunSerializer,
+            200: RefreshRunSerializer,
+            202: ErrorSerializer,
+        },
+    )
+    def create(self, request):
+        """Queue a refresh of a region's figures: 201 with the new run, 200 with the
+        run already queued or running that covers it (never a second one), or 202
+        when that is a wider run (the country's) you may not see."""
+        user = request.user
+        query = RefreshRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        code = query.validated_data.get("region", "")
+        try:
+            place = readable_place(user=user, code=code) if code else None
+        except Http404:
+            raise ValidationError(
+                {"region": _("Wilayah %(code)s tidak ditemukan.") % {"code": code}}
+            ) from None
+        target = selectors.refresh_region_for(user=user, place=place)
+        run, created = services.refresh_run_request(user=user, region_code=target)
+        if not self.get_queryset().filter(pk=run.pk).exists():
+            # Joined a wider run (the country's) that this user may not see.
+            return Response(
+                {"detail": _("Pembaruan yang mencakup wilayah ini sedang berjalan.")},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        return Response(
+            self.get_serializer(run).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

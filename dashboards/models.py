@@ -72,9 +72,22 @@ class RefreshStatus(models.TextChoices):
     FAILED = "failed", _("Gagal")
 
 
-class RefreshRun(models.Model):
-    """A full refresh of every indicator, nightly or asked for by staff."""
+# A run in these states holds its region: another for it is not queued.
+ACTIVE_STATUSES = (RefreshStatus.QUEUED, RefreshStatus.RUNNING)
 
+
+class RefreshRun(models.Model):
+    """A refresh of every indicator of a region (or the country), nightly or asked for.
+
+    At most one run per region is queued or running (a database constraint), so a
+    second request joins the first instead of queueing the same work again.
+    """
+
+    # COUNTRY_CODE (the nightly refresh, or an administrator's), a province or a
+    # kab/kota: the units dashboards.refresh recomputes.
+    region_code = models.CharField(
+        _("wilayah"), max_length=13, default=COUNTRY_CODE, db_index=True
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("diminta oleh"),
@@ -100,6 +113,13 @@ class RefreshRun(models.Model):
         verbose_name = _("pembaruan indikator")
         verbose_name_plural = pgettext_lazy("plural", "pembaruan indikator")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="one_active_refresh_per_region",
+            )
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"

@@ -4,7 +4,12 @@ so a page costs the same for a kelurahan or a province."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from kampungkb.access import can, code_within, user_scope
+from villages.models import RegionLevel
 
 from .models import COUNTRY_CODE, RefreshRun, Snapshot
 
@@ -58,9 +63,73 @@ def data_as_of(*, region_code: str = COUNTRY_CODE):
     )["latest"]
 
 
-def refresh_run_latest():
-    """The most recent full refresh run, if any."""
-    return RefreshRun.objects.first()
+def refresh_runs_for(*, user):
+    """The refresh runs `user` may see: to those who may ask for one, the runs of
+    regions within their read scope (the country's only to a national reader)."""
+    if not can(user, "indicator.refresh"):
+        return RefreshRun.objects.none()
+    read = user_scope(user).read
+    if read is None:
+        return RefreshRun.objects.all()
+    within = Q(pk__in=[])
+    for region in read:
+        within |= Q(region_code=region.code) | Q(
+            region_code__startswith=region.code + "."
+        )
+    return RefreshRun.objects.filter(within)
+
+
+def _covering(region_codes) -> set[str]:
+    """The run regions whose refresh covers these regions (themselves at most a
+    kab/kota, a province, or the country)."""
+    return {COUNTRY_CODE} | {c[:n] for c in region_codes for n in (2, 5)}
+
+
+def refresh_run_latest(*, user, region_code: str):
+    """The latest run `user` may see that refreshed this region (or an ancestor)."""
+    covering = _covering([region_code])
+    return refresh_runs_for(user=user).filter(region_code__in=covering).first()
+
+
+def refresh_ever_run(*, region_codes) -> bool:
+    """Whether a refresh of these regions (or of an ancestor) was ever asked for."""
+    return RefreshRun.objects.filter(region_code__in=_covering(region_codes)).exists()
+
+
+def refresh_allowed(*, user, region_code: str) -> bool:
+    """Whether `user` may ask for a refresh of this region (COUNTRY_CODE: the
+    country), and so know who asked for one there."""
+    if not can(user, "indicator.refresh"):
+        return False
+    write = user_scope(user).write
+    if region_code == COUNTRY_CODE:
+        return write is None
+    return code_within(region_code, write)
+
+
+def refresh_region_for(*, user, place=None) -> str:
+    """The region a refresh asked for from the dashboard of `place` (a readable
+    board.Place) recomputes: the country, a province, or the kab/kota holding the
+    place (the units a partial refresh knows). No place: the country for a national
+    user, else their one region.
+
+    ValidationError if no place and several regions; PermissionDenied (403) unless
+    the user may refresh the region.
+    """
+    if place is not None:
+        codes = {place.code if place.level <= RegionLevel.KABKOTA else place.code[:5]}
+    elif (write := user_scope(user).write) is None:
+        codes = {COUNTRY_CODE}
+    else:
+        codes = {
+            r.code if r.level <= RegionLevel.KABKOTA else r.code[:5] for r in write
+        }
+    if len(codes) != 1:
+        raise ValidationError({"wilayah": _("Pilih wilayah yang akan diperbarui.")})
+    (target,) = codes
+    if not refresh_allowed(user=user, region_code=target):
+        raise PermissionDenied
+    return target
 
 
 def region_figures(*, region_codes, year: int) -> dict[str, dict[str, Figure]]:
@@ -74,6 +143,7 @@ def region_figures(*, region_codes, year: int) -> dict[str, dict[str, Figure]]:
     return figures
 
 
-def refresh_run_get(*, pk: int) -> RefreshRun:
-    """One full refresh run, with who asked for it; RefreshRun.DoesNotExist if none."""
-    return RefreshRun.objects.select_related("requested_by").get(pk=pk)
+def refresh_run_get(*, user, pk: int) -> RefreshRun:
+    """One refresh run `user` may see, with who asked for it; else
+    RefreshRun.DoesNotExist."""
+    return refresh_runs_for(user=user).select_related("requested_by").get(pk=pk)

@@ -2,8 +2,10 @@
 
 from rest_framework import serializers
 
+from . import selectors
 from .board import FIRST_YEAR, LAST_YEAR
 from .indicators import COUNT, INDICATORS, PERCENT, SCORE
+from .models import RefreshRun
 
 INDICATOR_CODES = [i.code for i in INDICATORS]
 UNITS = [COUNT, PERCENT, SCORE]
@@ -73,4 +75,52 @@ class DashboardSerializer(serializers.Serializer):
     values = ValuesField(help_text="The region's own figures in `year`.")
     children = ChildRowSerializer(
         many=True, help_text="The regions directly below, with their figures."
+    )
+
+
+class RefreshRunSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(
+        source="region_code",
+        help_text="The region refreshed: a kab/kota or province code, or ID for "
+        "the whole country.",
+    )
+    percent = serializers.IntegerField(help_text="How far it is, 0-100.")
+    requested_by = serializers.SerializerMethodField(
+        help_text="Who asked for it; null for the nightly refresh, and for those "
+        "who may not refresh that region."
+    )
+
+    class Meta:
+        model = RefreshRun
+        fields = [
+            "id",
+            "region",
+            "status",
+            "steps_done",
+            "steps_total",
+            "percent",
+            "message",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_requested_by(self, run) -> str | None:
+        user = self.context["request"].user
+        if run.requested_by is None or not selectors.refresh_allowed(
+            user=user, region_code=run.region_code
+        ):
+            return None
+        return run.requested_by.get_username()
+
+
+class RefreshRequestSerializer(serializers.Serializer):
+    region = serializers.CharField(
+        required=False,
+        max_length=13,
+        help_text="The region whose figures to refresh (its kab/kota or province "
+        "is refreshed), or ID for the country (administrators). Default: your "
+        "one region, or the country for an administrator.",
     )

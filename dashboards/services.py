@@ -2,17 +2,24 @@
 
 import datetime
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from villages.models import PROGRAM_START
 
-from .models import PendingRefresh, RefreshRun, RefreshStatus
+from .models import (
+    ACTIVE_STATUSES,
+    COUNTRY_CODE,
+    PendingRefresh,
+    RefreshRun,
+    RefreshStatus,
+)
 from .refresh import all_years, snapshot_refresh
 
 log = logging.getLogger(__name__)
@@ -81,17 +88,97 @@ def pending_refresh_run() -> list[str]:
     return [row.region_code for row in owed]
 
 
-def refresh_run_request(*, user=None) -> RefreshRun:
-    """Queue a full refresh; give the run, whose page shows its progress."""
+# A run queued or running this long is dead: refresh_all's hard limit is 55 min.
+RUN_STALE_AFTER = datetime.timedelta(hours=2)
+# First key of the PostgreSQL advisory lock a worker holds while it runs a refresh
+# (second key: the run's id); PostgreSQL drops it when the worker's session ends.
+RUN_LOCK_CLASS = 7_531_001
+
+
+def _covering(region_code: str) -> set[str]:
+    """The run regions whose refresh covers this one: itself and its ancestors."""
+    return {COUNTRY_CODE, region_code[:2], region_code}
+
+
+def _live_run_ids() -> set[int] | None:
+    """Ids of the runs a worker holds right now; None where the database can't tell."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' "
+            "AND classid = %s AND objsubid = 2 AND granted",
+            [RUN_LOCK_CLASS],
+        )
+        return {int(row[0]) for row in cursor.fetchall()}
+
+
+def refresh_runs_expire() -> int:
+    """Mark failed the runs whose worker is gone; give how many there were."""
+    cutoff = timezone.now() - RUN_STALE_AFTER
+    dead = Q(status=RefreshStatus.QUEUED, created_at__lt=cutoff) | Q(
+        status=RefreshStatus.RUNNING, started_at__lt=cutoff
+    )
+    live = _live_run_ids()
+    if live is not None:
+        dead |= Q(status=RefreshStatus.RUNNING) & ~Q(pk__in=live)
+    return RefreshRun.objects.filter(dead, status__in=ACTIVE_STATUSES).update(
+        status=RefreshStatus.FAILED,
+        finished_at=timezone.now(),
+        message=_("Terhenti sebelum selesai; pembaruan berikutnya menggantikannya."),
+    )
+
+
+def refresh_run_active(*, region_code: str) -> RefreshRun | None:
+    """The queued or running refresh that covers this region, if any."""
+    return (
+        RefreshRun.objects.filter(
+            status__in=ACTIVE_STATUSES, region_code__in=_covering(region_code)
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def refresh_run_open(*, region_code: str, user=None) -> tuple[RefreshRun, bool]:
+    """A new queued run for the region, or the one already going that covers it.
+
+    Two requests at the same moment: the database's one-active-run constraint
+    lets one insert; the other waits for it, fails, and joins that run.
+    """
+    refresh_runs_expire()
+    going = refresh_run_active(region_code=region_code)
+    if going is not None:
+        return going, False
+    try:
+        with transaction.atomic():
+            run = RefreshRun.objects.create(
+                region_code=region_code,
+                requested_by=user,
+                steps_total=len(all_years()),
+            )
+    except IntegrityError:
+        return refresh_run_open(region_code=region_code, user=user)
+    return run, True
+
+
+def refresh_run_request(
+    *, user=None, region_code: str = COUNTRY_CODE
+) -> tuple[RefreshRun, bool]:
+    """Queue a refresh of a region (or the country) unless one covering it is
+    already going; give the run, whose page shows its progress, and whether it is
+    new. Who may ask for which region is the caller's check."""
     from .tasks import refresh_all
 
-    run = RefreshRun.objects.create(requested_by=user, steps_total=len(all_years()))
+    run, created = refresh_run_open(region_code=region_code, user=user)
+    if not created:
+        return run, False
 
     def enqueue():
         try:
             refresh_all.delay(run.pk)
         except Exception as exc:  # noqa: BLE001 - any broker failure is shown to staff
-            log.warning("Full refresh %s not queued: %s", run.pk, exc)
+            log.warning("Refresh %s not queued: %s", run.pk, exc)
             RefreshRun.objects.filter(pk=run.pk).update(
                 status=RefreshStatus.FAILED,
                 finished_at=timezone.now(),
@@ -102,38 +189,64 @@ def refresh_run_request(*, user=None) -> RefreshRun:
             )
 
     transaction.on_commit(enqueue)
-    return run
+    return run, True
+
+
+@contextmanager
+def _held(run):
+    """Hold the run's advisory lock (PostgreSQL) while it runs: the sign of life
+    refresh_runs_expire looks for."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [RUN_LOCK_CLASS, run.pk])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_CLASS, run.pk]
+            )
 
 
 def refresh_run_execute(*, run: RefreshRun) -> RefreshRun:
-    """Run a full refresh of every indicator and year, recording its progress."""
-    # A run left "running" by a worker that died is over: say so.
-    RefreshRun.objects.filter(status=RefreshStatus.RUNNING).exclude(pk=run.pk).update(
-        status=RefreshStatus.FAILED,
-        finished_at=timezone.now(),
-        message=_("Terhenti sebelum selesai; pembaruan berikutnya menggantikannya."),
-    )
+    """Run a queued refresh of its region for every year, recording its progress.
+
+    A run that is no longer queued (done, or given up as dead) is left alone.
+    """
     years = all_years()
-    RefreshRun.objects.filter(pk=run.pk).update(
-        status=RefreshStatus.RUNNING, started_at=timezone.now(), steps_total=len(years)
-    )
-
-    def progress(done, total):
-        RefreshRun.objects.filter(pk=run.pk).update(steps_done=done)
-
-    try:
-        rows = snapshot_refresh(years=years, progress=progress)
-    except Exception:
-        RefreshRun.objects.filter(pk=run.pk).update(
-            status=RefreshStatus.FAILED,
-            finished_at=timezone.now(),
-            message=_("Gagal; angka sebelumnya tetap utuh."),
+    within = None if run.region_code == COUNTRY_CODE else [run.region_code]
+    with _held(run):
+        started = RefreshRun.objects.filter(
+            pk=run.pk, status=RefreshStatus.QUEUED
+        ).update(
+            status=RefreshStatus.RUNNING,
+            started_at=timezone.now(),
+            steps_total=len(years),
         )
-        raise
-    RefreshRun.objects.filter(pk=run.pk).update(
-        status=RefreshStatus.DONE,
-        finished_at=timezone.now(),
-        message=_("%(rows)s angka diperbarui.") % {"rows": rows},
-    )
+        if not started:
+            run.refresh_from_db()
+            return run
+        # Runs left "running" by a worker that died are over: say so.
+        refresh_runs_expire()
+
+        def progress(done, total):
+            RefreshRun.objects.filter(pk=run.pk).update(steps_done=done)
+
+        try:
+            rows = snapshot_refresh(years=years, within=within, progress=progress)
+        except Exception:
+            RefreshRun.objects.filter(pk=run.pk).update(
+                status=RefreshStatus.FAILED,
+                finished_at=timezone.now(),
+                message=_("Gagal; angka sebelumnya tetap utuh."),
+            )
+            raise
+        RefreshRun.objects.filter(pk=run.pk).update(
+            status=RefreshStatus.DONE,
+            finished_at=timezone.now(),
+            message=_("%(rows)s angka diperbarui.") % {"rows": rows},
+        )
     run.refresh_from_db()
     return run

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from .models import RefreshRun
-from .services import pending_refresh_run, refresh_run_execute
+from .models import COUNTRY_CODE, RefreshRun
+from .services import pending_refresh_run, refresh_run_execute, refresh_run_open
 
 
 @shared_task(
@@ -16,7 +16,13 @@ def refresh_pending():
 
 @shared_task(name="dashboards.refresh_all", soft_time_limit=50 * 60, time_limit=55 * 60)
 def refresh_all(run_id: int | None = None):
-    """Refresh every indicator for every year (nightly, or asked for by staff)."""
-    run = RefreshRun.objects.get(pk=run_id) if run_id else RefreshRun.objects.create()
+    """Run a requested refresh, or (nightly, no id) the whole country's unless one
+    is already going."""
+    if run_id:
+        run = RefreshRun.objects.get(pk=run_id)
+    else:
+        run, created = refresh_run_open(region_code=COUNTRY_CODE)
+        if not created:
+            return run.pk
     refresh_run_execute(run=run)
     return run.pk

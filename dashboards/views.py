@@ -7,8 +7,10 @@ Scope as everywhere: a region outside the user's read scope does not exist (404)
 
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,16 +20,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kampungkb.access import can, require, scoped, user_scope
+from kampungkb.access import require, scoped, user_scope
 from kampungkb.models import Role
 from stunting.models import Dashat
-from villages.models import KampungKB, Program, RumahDataKu
+from villages.models import KampungKB, Program, Region, RumahDataKu
 from villages.selectors import kampung_list_for, kampung_profile
 
 from . import charts, exports, selectors, services
-from .board import Board, place_of, readable_place, year_asked
+from .board import Board, country, place_of, readable_place, year_asked
 from .indicators import INDICATORS
-from .models import COUNTRY_CODE, RefreshRun, RefreshStatus
+from .models import ACTIVE_STATUSES, COUNTRY_CODE, RefreshRun
 from .reports import child_table
 
 # "Data as of" is told in the program's own time, whatever the server's.
@@ -85,7 +87,9 @@ def home(request):
                 ),
                 default=None,
             ),
-            "latest_run": selectors.refresh_run_latest(),
+            "ever_refreshed": selectors.refresh_ever_run(
+                region_codes=[p.code for p in places]
+            ),
         },
     )
 
@@ -108,8 +112,8 @@ def _dashboard_page(request, code, *, home=False):
         "board": board,
         "place": place,
         "home": home,
-        "can_refresh": can(request.user, "indicator.refresh"),
-        "latest_run": selectors.refresh_run_latest(),
+        "ever_refreshed": selectors.refresh_ever_run(region_codes=[place.code]),
+        **_refresh_button(request.user, board),
         "query": _query(board),
     }
     if home:
@@ -260,12 +264,47 @@ def _back_to(request, code):
     return place.url
 
 
+def _refresh_button(user, board):
+    """The refresh button's region (the page's, or its kab/kota among the page's
+    breadcrumbs) and the latest run there, for those who may ask for one."""
+    try:
+        target = selectors.refresh_region_for(user=user, place=board.place)
+    except PermissionDenied:
+        return {"refresh_place": None}
+    places = [board.place, *(crumb.place for crumb in board.crumbs)]
+    return {
+        "refresh_place": next(p for p in places if p.code == target),
+        "latest_run": selectors.refresh_run_latest(user=user, region_code=target),
+    }
+
+
 @require_POST
 def refresh_request(request):
     require(request.user, "indicator.refresh")
-    run = services.refresh_run_request(user=request.user)
-    url = reverse("dashboard-refresh-detail", args=[run.pk])
     back = request.POST.get("wilayah", "")
+    # A region the user may not read does not exist (404).
+    place = readable_place(user=request.user, code=back) if back else None
+    try:
+        target = selectors.refresh_region_for(user=request.user, place=place)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    run, created = services.refresh_run_request(user=request.user, region_code=target)
+    visible = selectors.refresh_runs_for(user=request.user).filter(pk=run.pk)
+    if not created and not visible.exists():
+        # Joined a wider run (the country's) that this user may not open.
+        messages.info(
+            request, _("Pembaruan yang mencakup wilayah ini sedang berjalan.")
+        )
+        return redirect(_back_to(request, back) or reverse("home"))
+    if not created:
+        messages.info(
+            request,
+            _(
+                "Pembaruan angka wilayah ini sudah antre atau berjalan; "
+                "berikut kemajuannya."
+            ),
+        )
+    url = reverse("dashboard-refresh-detail", args=[run.pk])
     if _back_to(request, back):
         url += "?" + urlencode({"wilayah": back})
     return redirect(url)
@@ -274,7 +313,7 @@ def refresh_request(request):
 def refresh_detail(request, pk):
     require(request.user, "indicator.refresh")
     try:
-        run = selectors.refresh_run_get(pk=pk)
+        run = selectors.refresh_run_get(user=request.user, pk=pk)
     except RefreshRun.DoesNotExist:
         raise Http404 from None
     return render(
@@ -282,7 +321,18 @@ def refresh_detail(request, pk):
         "dashboards/refresh_detail.html",
         {
             "run": run,
-            "running": run.status in (RefreshStatus.QUEUED, RefreshStatus.RUNNING),
+            "region_label": _region_label(run.region_code),
+            "requester_visible": selectors.refresh_allowed(
+                user=request.user, region_code=run.region_code
+            ),
+            "running": run.status in ACTIVE_STATUSES,
             "back": _back_to(request, request.GET.get("wilayah", "")),
         },
     )
+
+
+def _region_label(code):
+    if code == COUNTRY_CODE:
+        return country().label
+    region = Region.objects.filter(code=code).first()
+    return region.label if region else code

@@ -40,6 +40,7 @@ from .selectors import (
     cycle_results,
     cycles_for,
     evidence_for,
+    evidence_shown_name,
     participants_for,
     scores_for,
     templates_for,
@@ -487,7 +488,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
             evidence.file.open("rb"),
             content_type=evidence.content_type,
             as_attachment=True,
-            filename=evidence.original_name,
+            filename=evidence_shown_name(user=request.user, evidence=evidence),
         )
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "private, no-store"

@@ -38,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import PurePosixPath
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
@@ -109,6 +110,27 @@ def scores_for(*, user):
 def evidence_for(*, user):
     """Evidence files `user` may download: those of the Kampung KB they may open."""
     return Evidence.objects.filter(participant__in=participants_for(user=user))
+
+
+def evidence_uploader_visible(*, user, evidence: Evidence) -> bool:
+    """Whether `user` may know who uploaded `evidence`, as they may know who scored.
+
+    A PLKB never sees evaluators; an evaluator sees only their own scores, so only
+    their own uploads.
+    """
+    role = user.effective_role
+    if role == Role.EVALUATOR:
+        return evidence.uploaded_by_id == user.pk
+    return role != Role.PLKB
+
+
+def evidence_shown_name(*, user, evidence: Evidence) -> str:
+    """The file name `user` is shown: the uploader's own, or a neutral one for those
+    who may not know the uploader (a file name often carries a person's name)."""
+    if evidence_uploader_visible(user=user, evidence=evidence):
+        return evidence.original_name
+    # The stored name is random, with the extension its content earned.
+    return f"bukti-{evidence.pk}{PurePosixPath(evidence.file.name).suffix}"
 
 
 def templates_for(*, user):

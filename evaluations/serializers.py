@@ -347,7 +347,14 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SerializerMethodField()
+    original_name = serializers.SerializerMethodField(
+        help_text="The uploader's file name; bukti-<id>.<ext> for those who may not "
+        "know the uploader."
+    )
+    uploaded_by = serializers.SerializerMethodField(
+        help_text="Null for those who may not know the evaluators (a PLKB; another "
+        "evaluator)."
+    )
 
     class Meta:
         model = Evidence
@@ -364,7 +371,12 @@ class EvidenceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_uploaded_by(self, evidence) -> str:
+    def get_original_name(self, evidence) -> str:
+        return selectors.evidence_shown_name(user=_user(self), evidence=evidence)
+
+    def get_uploaded_by(self, evidence) -> str | None:
+        if not selectors.evidence_uploader_visible(user=_user(self), evidence=evidence):
+            return None
         return _name(evidence.uploaded_by)
 
 

@@ -43,6 +43,7 @@ from .selectors import (
     cycles_for,
     evaluator_progress,
     evidence_for,
+    evidence_shown_name,
     is_assigned,
     participant_sheet,
     participants_for,
@@ -302,6 +303,12 @@ def participant_detail(request, pk, participant_pk):
     user = request.user
     role = user.effective_role
     groups, general = participant_sheet(participant=participant)
+    # Who may not know the uploader sees a neutral file name.
+    for evidence in [
+        *general,
+        *(e for _g, rows in groups for r in rows for e in r.evidence),
+    ]:
+        evidence.shown_name = evidence_shown_name(user=user, evidence=evidence)
     if role == Role.EVALUATOR:
         # An evaluator sees their own scores only, not their colleagues'.
         for _group, rows in groups:
@@ -415,7 +422,7 @@ def evidence_download(request, pk):
         content_type=evidence.content_type,
         # Images open in the browser; a PDF is downloaded, not rendered here.
         as_attachment=evidence.content_type == "application/pdf",
-        filename=evidence.original_name,
+        filename=evidence_shown_name(user=request.user, evidence=evidence),
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

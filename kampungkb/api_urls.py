@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from dashboards.api import DashboardView
+from dashboards.api import DashboardView, RefreshRunViewSet
 from evaluations import api as evaluations
 from stunting import api as stunting
 from villages import api as villages
@@ -69,6 +69,7 @@ router.register(
     "evaluation-evidence", evaluations.EvidenceViewSet, basename="evaluation-evidence"
 )
 router.register("awards", evaluations.AwardViewSet, basename="award")
+router.register("refresh-runs", RefreshRunViewSet, basename="refresh-run")
 
 urlpatterns = [
     *router.urls,

@@ -57,7 +57,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dashboards.models import COUNTRY_CODE, RefreshRun
+from dashboards.models import COUNTRY_CODE, RefreshRun, RefreshStatus
 from evaluations import services as evaluations
 from evaluations.models import Award, Cycle, Participant, Score
 from kampungkb.access import ROLE_ACTIONS
@@ -1429,7 +1429,11 @@ def _build():
         target_row={},
     )
     ctx.officer["spare"] = spare.pk
-    ctx.refresh_run = RefreshRun.objects.create().pk
+    # A finished refresh of Kota Pekalongan: staff there see it (a national run
+    # only the administrator), and it holds no region a new request would join.
+    ctx.refresh_run = RefreshRun.objects.create(
+        region_code=KABKOTA["same_city"], status=RefreshStatus.DONE
+    ).pk
     ctx.officer["co"] = co.pk
     for target in KAMPUNG_TARGETS:
         kampung = kampung_create(region=region(code=DESA[target]), formed_on=FORMED_ON)

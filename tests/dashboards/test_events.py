@@ -79,7 +79,7 @@ def test_a_worker_refreshes_the_dashboard_after_a_change(
 
 @pytest.mark.django_db(transaction=True)
 def test_staff_can_run_a_full_refresh_and_see_it_finish(kota_pekalongan, celery_worker):
-    run = refresh_run_request()
+    run, _created = refresh_run_request()
 
     def finished():
         """the full refresh run to finish"""
