@@ -9,7 +9,10 @@ even the class alone for a child near a class boundary. So such readers get
   in that month (an age counted from the day, read on two dates, narrows it);
 - z-scores rounded to the nearest half SD, with their classes;
 - no weight, length/height or corrected length: with the three z-scores, even
-  rounded, they give the age back.
+  rounded, they give the age back;
+- the month of a measurement, not its day (nor when it was recorded): a child
+  is born on or before the day it is measured, so a measurement in the first
+  days of the birth month, or at birth, would bound the birth date to those days.
 """
 
 import datetime
@@ -20,7 +23,14 @@ DAYS_PER_MONTH = 30.4375
 Z_STEP = 0.5
 MID_MONTH = 15
 # A measurement's fields withheld with the birth date.
-PERSONAL_MEASURES = ("age_days", "weight_kg", "height_cm", "height_adjusted_cm")
+PERSONAL_MEASURES = (
+    "measured_on",
+    "created_at",
+    "age_days",
+    "weight_kg",
+    "height_cm",
+    "height_adjusted_cm",
+)
 
 
 def shown_age_months(*, birth_date: datetime.date, on: datetime.date) -> int:
@@ -35,3 +45,15 @@ def shown_z(z: float | None) -> float | None:
         return None
     # + 0.0 turns -0.0 into 0.0.
     return math.floor(z / Z_STEP + 0.5) * Z_STEP + 0.0
+
+
+def measured_month(day: datetime.date) -> str:
+    """The month of a measurement, YYYY-MM."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and the last day of the month of `day`."""
+    first = day.replace(day=1)
+    following = (first + datetime.timedelta(days=31)).replace(day=1)
+    return first, following - datetime.timedelta(days=1)

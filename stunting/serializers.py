@@ -1,8 +1,8 @@
 """Shapes of the stunting API: children, measurements, prevalence, Dashat, audits.
 
 Personal fields (a child's name, birth date and parent, a beneficiary's name, an
-audit's notes; a measurement's age in days, weight and length) are left out of a
-row, key and all, unless the requesting user may see the personal data of its
+audit's notes; a measurement's day, age in days, weight and length) are left out
+of a row, key and all, unless the requesting user may see the personal data of its
 desa/kelurahan (`child.personal`); a user who may not also gets a measurement's
 age and z-scores coarsened (stunting.disclosure), so they cannot give the birth
 date back. The NIK is taken on input only; neither it nor its hash is ever output.
@@ -19,6 +19,7 @@ from villages.models import KampungKB, Region
 from .disclosure import (
     DAYS_PER_MONTH,
     PERSONAL_MEASURES,
+    measured_month,
     shown_age_months,
     shown_z,
 )
@@ -134,6 +135,10 @@ class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
         + PERSONAL_HELP,
     )
     age_months = serializers.SerializerMethodField()
+    measured_month = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(
+        required=False, help_text="When it was recorded. " + PERSONAL_HELP
+    )
 
     class Meta:
         model = Measurement
@@ -141,6 +146,7 @@ class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
             "id",
             "child",
             "measured_on",
+            "measured_month",
             "weight_kg",
             "height_cm",
             "measured",
@@ -167,6 +173,7 @@ class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
         # absent where withheld (the serializer is never used for input).
         read_only_fields = [name for name in fields if name not in PERSONAL_MEASURES]
         extra_kwargs = {
+            "measured_on": _personal(),
             "weight_kg": _personal(),
             "height_cm": _personal(),
             "height_adjusted_cm": _personal(),
@@ -182,6 +189,10 @@ class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
         """Age in completed months at measurement; for readers without the birth
         date, counted from the 15th of the birth month."""
         return int(measurement.age_days // DAYS_PER_MONTH)
+
+    def get_measured_month(self, measurement) -> str:
+        """The month measured, YYYY-MM, for every reader."""
+        return measured_month(measurement.measured_on)
 
     def withhold(self, data, instance):
         super().withhold(data, instance)

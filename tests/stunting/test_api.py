@@ -29,7 +29,9 @@ PERSONAL_KEYS = {
     "parent_name",
     "age_days",
     "notes",
-    # With the date and the z-scores they give the age in days (finding 2).
+    # With the date and the z-scores they give the age in days (finding 2); the
+    # day measured bounds the birth date from above.
+    "measured_on",
     "weight_kg",
     "height_cm",
     "height_adjusted_cm",
@@ -189,6 +191,8 @@ def test_pimpinan_gets_no_personal_key_or_value_anywhere(api, world):
     assert child["sex"] == "L" and child["region"] == JENGGOT
     measurement = client.get(f"/api/measurements/{world['measurement'].pk}/").json()
     assert measurement["age_months"] == 24
+    assert measurement["measured_month"] == "2025-03"
+    assert "created_at" not in measurement
     # -2.33 to the nearest half SD: full precision would give the birth date.
     assert measurement["haz"] == -2.5
     assert measurement["haz_class"] == "pendek"

@@ -15,7 +15,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from kampungkb.models import Role, User
 from stunting.disclosure import shown_age_months
@@ -29,10 +29,21 @@ BANYURIP = "33.75.04.1002"  # same kecamatan: its PLKB reads Jenggot's children
 WINDOW_DAYS = 45  # candidates: the true birth date +- 45 days
 MIN_DAYS_LEFT = 8  # more than a week of uncertainty
 
-# Three children, each measured three times a few weeks apart (date, cm, kg,
-# position): under one year, around 18 months, and across the second birthday,
-# where the position correction switches.
+# Children measured three times a few weeks apart (date, cm, kg, position): at
+# birth, under one year, around 18 months, and across the second birthday, where
+# the position correction switches.
 CHILDREN = {
+    # Measured on the day of birth, early in the month: the day measured alone
+    # would leave two days.
+    "newborn": (
+        "L",
+        datetime.date(2022, 3, 2),
+        [
+            (datetime.date(2022, 3, 2), "49.9", "3.3", "lying"),
+            (datetime.date(2022, 3, 30), "54.5", "4.4", "lying"),
+            (datetime.date(2022, 4, 27), "58.0", "5.5", "lying"),
+        ],
+    ),
     # HAZ -2.03, -2.00, -2.01: on the stunting boundary, where even the class
     # alone pinned the day once the exact length was shown.
     "borderline": (
@@ -114,7 +125,8 @@ def _received(client, child):
     """The API's measurement rows (oldest first) and the child's page."""
     response = client.get("/api/measurements/", {"child": child.pk})
     assert response.status_code == 200
-    rows = sorted(response.json()["results"], key=lambda r: r["measured_on"])
+    # Newest first, as the API lists them; the reader does not get the days.
+    rows = response.json()["results"][::-1]
     page = client.get(reverse("child-detail", args=[child.pk]))
     assert page.status_code == 200
     return rows, page.content.decode()
@@ -164,15 +176,21 @@ def _agrees(cols, name, row, keep):
     )
 
 
-def _feasible_heights(sex, births, row):
-    """Per candidate birth date, the lengths consistent with everything in `row`."""
-    day = datetime.date.fromisoformat(row["measured_on"])
-    ages = np.array([(day - b).days for b in births], dtype=float)
+def _days(row):
+    """The days the measurement may have been taken on, as far as the reader knows."""
+    if row.get("measured_on"):
+        return [datetime.date.fromisoformat(row["measured_on"])]
+    first = datetime.date.fromisoformat(row["measured_month"] + "-01")
+    days = (first + datetime.timedelta(days=n) for n in range(31))
+    return [day for day in days if day.month == first.month]
+
+
+def _feasible(sex, ages, row):
+    """Which lengths agree with everything in `row`, per age in days: (ages, lengths)."""
     heights = HEIGHTS if row.get("height_cm") is None else [float(row["height_cm"])]
     weights = WEIGHTS if row.get("weight_kg") is None else [float(row["weight_kg"])]
     heights, weights = np.asarray(heights), np.asarray(weights)
     valid = ages >= 0
-
     by_h = _score(
         sex,
         np.repeat(ages, heights.size),
@@ -194,14 +212,13 @@ def _feasible_heights(sex, births, row):
         ages.size, weights.size
     )
     # Length and weight together: weight-for-length/height must agree too.
-    c, i, j = np.nonzero(ok_h[:, :, None] & ok_w[:, None, :])
-    feasible = [set() for _ in births]
-    if c.size:
-        by_hw = _score(sex, ages[c], row, heights[i], weights[j])
-        ok = _agrees(by_hw, "whz", row, np.ones(c.size, dtype=bool))
-        for candidate, h in zip(c[ok], heights[i][ok], strict=True):
-            feasible[candidate].add(h)
-    return feasible
+    a, i, j = np.nonzero(ok_h[:, :, None] & ok_w[:, None, :])
+    feasible = np.zeros((ages.size, heights.size), dtype=bool)
+    if a.size:
+        by_hw = _score(sex, ages[a], row, heights[i], weights[j])
+        ok = _agrees(by_hw, "whz", row, np.ones(a.size, dtype=bool))
+        feasible[a[ok], i[ok]] = True
+    return heights, feasible
 
 
 def _birth_dates_left(sex, true_birth, rows, current_age, today):
@@ -210,29 +227,39 @@ def _birth_dates_left(sex, true_birth, rows, current_age, today):
         true_birth + datetime.timedelta(days=d)
         for d in range(-WINDOW_DAYS, WINDOW_DAYS + 1)
     ]
-    per_row = [_feasible_heights(sex, births, row) for row in rows]
-    left = []
-    for k, birth in enumerate(births):
-        ages_agree = shown_age_months(
-            birth_date=birth, on=today
-        ) == current_age and all(
-            shown_age_months(
-                birth_date=birth, on=datetime.date.fromisoformat(r["measured_on"])
-            )
-            == r["age_months"]
-            for r in rows
-        )
-        # A child does not shrink: some length per measurement, never decreasing.
-        lowest = 0.0
-        for feasible in per_row:
-            taller = [h for h in feasible[k] if h >= lowest]
-            if not taller:
-                break
-            lowest = min(taller)
-        else:
-            if ages_agree:
-                left.append(birth)
-    return left
+    tables = []
+    for row in rows:
+        days = _days(row)
+        youngest = (days[0] - births[-1]).days
+        ages = np.arange(youngest, (days[-1] - births[0]).days + 1, dtype=float)
+        tables.append((days, youngest, *_feasible(sex, ages, row)))
+
+    def consistent(birth):
+        if shown_age_months(birth_date=birth, on=today) != current_age:
+            return False
+        # Some day in each row's month and some length on it, days in order and
+        # lengths never decreasing (a child does not shrink).
+        chain = [(datetime.date.min, 0.0)]  # (day, lowest length) of a chain's end
+        for row, (days, youngest, heights, feasible) in zip(rows, tables, strict=True):
+            ends = []
+            for day in days:
+                age = (day - birth).days
+                earlier = [h for d, h in chain if d < day]
+                if (
+                    age < 0
+                    or not earlier
+                    or shown_age_months(birth_date=birth, on=day) != row["age_months"]
+                ):
+                    continue
+                taller = heights[feasible[age - youngest] & (heights >= min(earlier))]
+                if taller.size:
+                    ends.append((day, taller.min()))
+            if not ends:
+                return False
+            chain = ends
+        return True
+
+    return [birth for birth in births if consistent(birth)]
 
 
 @pytest.mark.parametrize("key", CHILDREN)
@@ -245,9 +272,12 @@ def test_a_pimpinan_cannot_narrow_the_birth_date_below_a_week(client, world, key
     points = _figure(html)["data"][-1]
     assert points["x"] == [r["age_months"] for r in rows]
     assert points["y"] == [r["haz"] for r in rows]
-    for _day, cm, kg, _position in CHILDREN[key][2]:
+    for day, cm, kg, _position in CHILDREN[key][2]:
         for text in (cm, kg, cm.replace(".", ","), kg.replace(".", ",")):
             assert text not in html
+        with translation.override("id"):
+            assert dateformat.format(day, "j M Y") not in html
+        assert day.isoformat() not in json.dumps(rows)
 
     left = _birth_dates_left(
         child.sex,
@@ -286,3 +316,21 @@ def test_staff_and_the_childs_plkb_keep_full_precision(client, world, reader):
     assert [r["age_days"] for r in rows] == [300, 321, 345]
     assert _figure(html)["data"][-1]["y"] == [m.haz for m in stored]
     assert "66,3" in html or "66.3" in html
+
+
+def test_a_date_filter_finds_only_the_month_where_the_day_is_withheld(client, world):
+    child = world["children"]["borderline"]
+    url = f"/api/measurements/?child={child.pk}"
+
+    def count(user, query):
+        client.force_login(world[user])
+        return client.get(f"{url}&{query}").json()["count"]
+
+    # Measured on 1 and 22 December 2022 and 15 January 2023.
+    assert count("staf", "measured_after=2022-12-02") == 2
+    assert count("staf", "measured_before=2022-12-21") == 1
+    assert count("pimpinan", "measured_after=2022-12-02") == 3
+    assert count("pimpinan", "measured_after=2022-12-31") == 3
+    assert count("pimpinan", "measured_after=2023-01-01") == 1
+    assert count("pimpinan", "measured_before=2022-12-01") == 2
+    assert count("neighbour", "measured_before=2022-12-21") == 2
