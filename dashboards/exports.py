@@ -8,6 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from kampungkb.exporting import safe_row
+
 from .indicators import PERCENT, SCORE
 
 # Characters Excel refuses in a sheet title; and its length limit.
@@ -19,9 +21,9 @@ def table_csv(table) -> bytes:
     """The table as UTF-8 CSV with a byte-order mark, so spreadsheets read the names."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column.heading for column in table.columns])
+    writer.writerow(safe_row(column.heading for column in table.columns))
     for row in table.rows:
-        writer.writerow(["" if cell is None else cell for cell in row.cells])
+        writer.writerow(safe_row("" if cell is None else cell for cell in row.cells))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -33,7 +35,7 @@ def sheet_title(text: str) -> str:
 def table_xlsx(
     table, *, title: str, notes: list[tuple[str, str]] = (), notes_title: str = ""
 ) -> bytes:
-    """The table as an XLSX workbook: a header row, numbers as numbers.
+    """The table as an XLSX workbook: a header row, numbers as numbers, text as text.
 
     `notes` (label, text) go on a second sheet, `notes_title`: region, year, data
     as of, where the figures come from.
@@ -41,11 +43,11 @@ def table_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_title(title)
-    sheet.append([column.heading for column in table.columns])
+    sheet.append(safe_row(column.heading for column in table.columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(list(row.cells))
+        sheet.append(safe_row(row.cells))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(table.columns, start=1):
         if column.unit in (PERCENT, SCORE):
@@ -58,7 +60,7 @@ def table_xlsx(
     if notes:
         about = book.create_sheet(sheet_title(notes_title))
         for label, text in notes:
-            about.append([label, text])
+            about.append(safe_row([label, text]))
         about.column_dimensions["A"].width = 24
         about.column_dimensions["B"].width = 80
     out = io.BytesIO()

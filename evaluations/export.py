@@ -1,4 +1,4 @@
-"""A cycle's results as an Excel workbook: numbers stay numbers."""
+"""A cycle's results as an Excel workbook: numbers stay numbers, text stays text."""
 
 from io import BytesIO
 
@@ -6,14 +6,21 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from kampungkb.exporting import safe_row
+
 from .models import CriterionGroup, Cycle
 from .selectors import criterion_means, round2
 
 SCORE_FORMAT = "0.00"
 
 
+def _append(sheet, values):
+    # Names, codes and labels are typed by people: never let one run as a formula.
+    sheet.append(safe_row(values))
+
+
 def _bold_header(sheet, headers):
-    sheet.append(headers)
+    _append(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
@@ -53,7 +60,8 @@ def results_workbook(*, cycle: Cycle, results) -> bytes:
     )
     for r in results:
         kampung = r.kampung
-        sheet.append(
+        _append(
+            sheet,
             [
                 r.rank,
                 kampung.name,
@@ -72,7 +80,7 @@ def results_workbook(*, cycle: Cycle, results) -> bytes:
                 r.criteria_count,
                 r.evaluators_scored,
                 {True: "Ya", False: "Tidak"}.get(r.participant.krppa_linked, ""),
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=2):
         row[4].number_format = "yyyy-mm-dd"
@@ -89,12 +97,13 @@ def results_workbook(*, cycle: Cycle, results) -> bytes:
     )
     for r in results:
         own = means.get(r.participant.pk, {})
-        detail.append(
+        _append(
+            detail,
             [
                 r.rank,
                 r.kampung.name,
                 *(round2(own[c.pk]) if c.pk in own else None for c in criteria),
-            ]
+            ],
         )
     for row in detail.iter_rows(min_row=2):
         for cell in row[2:]:
@@ -102,28 +111,31 @@ def results_workbook(*, cycle: Cycle, results) -> bytes:
     _widths(detail, [10, 34, *([14] * len(criteria))])
 
     about = book.create_sheet("Keterangan")
-    about.append(["Siklus", cycle.name])
-    about.append(["Kabupaten/kota", cycle.region.name])
-    about.append(["Tanggal evaluasi", cycle.evaluated_on])
+    _append(about, ["Siklus", cycle.name])
+    _append(about, ["Kabupaten/kota", cycle.region.name])
+    _append(about, ["Tanggal evaluasi", cycle.evaluated_on])
     about.cell(row=3, column=2).number_format = "yyyy-mm-dd"
-    about.append(["Status", str(cycle.get_status_display())])
-    about.append(
+    _append(about, ["Status", str(cycle.get_status_display())])
+    _append(
+        about,
         [
             "Syarat tingkat provinsi",
             f"terbentuk minimal {cycle.min_age_years} tahun "
             f"({cycle.get_eligibility_counting_display()})",
-        ]
+        ],
     )
-    about.append([])
-    about.append(["Kelompok", "Bobot kelompok"])
+    _append(about, [])
+    _append(about, ["Kelompok", "Bobot kelompok"])
     for group, weight in cycle.group_weights().items():
-        about.append([str(CriterionGroup(group).label), weight])
-    about.append([])
-    about.append(
-        ["Kode", "Kriteria", "Kelompok", "Bobot", "Nilai terendah", "Nilai tertinggi"]
+        _append(about, [str(CriterionGroup(group).label), weight])
+    _append(about, [])
+    _append(
+        about,
+        ["Kode", "Kriteria", "Kelompok", "Bobot", "Nilai terendah", "Nilai tertinggi"],
     )
     for c in criteria:
-        about.append(
+        _append(
+            about,
             [
                 c.code,
                 c.name,
@@ -131,15 +143,15 @@ def results_workbook(*, cycle: Cycle, results) -> bytes:
                 c.weight,
                 c.scale_min,
                 c.scale_max,
-            ]
+            ],
         )
-    about.append([])
-    about.append(["Ambang klasifikasi", "Nilai total minimal"])
+    _append(about, [])
+    _append(about, ["Ambang klasifikasi", "Nilai total minimal"])
     for level, threshold in reversed(cycle.thresholds()):
-        about.append([str(level.label), threshold])
-    about.append([])
+        _append(about, [str(level.label), threshold])
+    _append(about, [])
     for line in FORMULA_LINES:
-        about.append([line])
+        _append(about, [line])
     _widths(about, [28, 48, 12, 10, 14, 14])
 
     buffer = BytesIO()

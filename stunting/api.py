@@ -7,6 +7,7 @@ are withheld in stunting.serializers.
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -14,11 +15,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from kampungkb.access import require
+from kampungkb.access import can, require, scoped
 from kampungkb.api import ScopedViewSet
 from villages.filters import IntegerFilter, WithinFilter, id_filter, year_filter
 
 from . import serializers, services
+from .disclosure import month_bounds
 from .models import (
     AuditStatus,
     BeneficiaryCategory,
@@ -54,19 +56,46 @@ class ChildFilter(filters.FilterSet):
         fields = []
 
 
+BY_MONTH_HELP = (
+    " Where you may not see the child's personal data, by month (the day of a "
+    "measurement is personal)."
+)
+
+
 class MeasurementFilter(filters.FilterSet):
     child = id_filter("child")
     region = WithinFilter(field_name="child__region__code")
     measured_after = filters.DateFilter(
-        field_name="measured_on", lookup_expr="gte", help_text="On or after."
+        method="filter_measured_after", help_text="On or after." + BY_MONTH_HELP
     )
     measured_before = filters.DateFilter(
-        field_name="measured_on", lookup_expr="lte", help_text="On or before."
+        method="filter_measured_before", help_text="On or before." + BY_MONTH_HELP
     )
 
     class Meta:
         model = Measurement
         fields = []
+
+    def _by_day_or_month(self, queryset, by_day: Q, by_month: Q):
+        # A filter by day would find the day a serializer withholds
+        # (stunting.disclosure): on other rows it only sees the month.
+        user = self.request.user
+        if not can(user, "child.personal"):
+            return queryset.filter(by_month)
+        personal = Q(pk__in=scoped(Measurement.objects, user, write=True).values("pk"))
+        return queryset.filter((personal & by_day) | (~personal & by_month))
+
+    def filter_measured_after(self, queryset, name, value):
+        first, _last = month_bounds(value)
+        return self._by_day_or_month(
+            queryset, Q(measured_on__gte=value), Q(measured_on__gte=first)
+        )
+
+    def filter_measured_before(self, queryset, name, value):
+        _first, last = month_bounds(value)
+        return self._by_day_or_month(
+            queryset, Q(measured_on__lte=value), Q(measured_on__lte=last)
+        )
 
 
 class PrevalenceFilter(filters.FilterSet):

@@ -11,11 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from kampungkb.access import can, scoped
 from villages.models import ANCESTOR_FIELD, Region, RegionLevel
 
+from .disclosure import DAYS_PER_MONTH, shown_age_months, shown_z
 from .growth import HAZ_LABELS, REASON_LABELS, WAZ_LABELS, WHZ_LABELS
 from .models import Child, Measurement, PrevalenceSource, ReportedPrevalence
-
-# Average month length in days, the WHO convention for age in months.
-DAYS_PER_MONTH = 30.4375
 
 
 class PeriodKind:
@@ -194,6 +192,7 @@ class ChildCard:
 
     Name, NIK status, birth date and parent's name are only filled in for users who
     may see them (child.personal in the child's desa); templates never get the model.
+    For the others the age counts from the middle of the birth month.
     """
 
     pk: int
@@ -216,7 +215,9 @@ def child_card(*, child: Child, user, today: datetime.date) -> ChildCard:
         pk=child.pk,
         label=child.name if personal else str(child),
         sex=child.get_sex_display(),
-        age_months=int(age_in_months((today - child.birth_date).days)),
+        age_months=int(age_in_months((today - child.birth_date).days))
+        if personal
+        else shown_age_months(birth_date=child.birth_date, on=today),
         region=child.region,
         posyandu=child.posyandu,
         personal=personal,
@@ -246,17 +247,18 @@ def child_list(*, queryset, user, query: str = ""):
 
 @dataclass
 class MeasurementRow:
+    """A measurement as the user may see it (stunting.disclosure)."""
+
     measurement: Measurement
-    age_months: float
+    age_months: float  # whole months from mid birth month without child.personal
+    haz: float | None  # rounded to 0.5 without child.personal, and so on
+    waz: float | None
+    whz: float | None
     haz_label: str
     waz_label: str
     whz_label: str
     flags: list[str]
     reasons: list[str]
-
-    @property
-    def whole_months(self) -> int:
-        return int(self.age_months)
 
 
 _LABELS = {"haz": HAZ_LABELS, "waz": WAZ_LABELS, "whz": WHZ_LABELS}
@@ -277,8 +279,12 @@ def measurement_reasons(missing_reasons: str) -> list[str]:
     return reasons
 
 
-def measurement_rows(*, child: Child) -> list[MeasurementRow]:
-    """The child's measurements, newest first, with Indonesian classes and reasons."""
+def measurement_rows(*, child: Child, personal: bool) -> list[MeasurementRow]:
+    """The child's measurements, newest first, with Indonesian classes and reasons.
+
+    Without `personal` (child.personal) ages and z-scores are coarsened.
+    """
+    z = (lambda value: value) if personal else shown_z
     rows = []
     for m in child.measurements.order_by("-measured_on"):
         flags = [
@@ -289,7 +295,12 @@ def measurement_rows(*, child: Child) -> list[MeasurementRow]:
         rows.append(
             MeasurementRow(
                 measurement=m,
-                age_months=age_in_months(m.age_days),
+                age_months=age_in_months(m.age_days)
+                if personal
+                else shown_age_months(birth_date=child.birth_date, on=m.measured_on),
+                haz=z(m.haz),
+                waz=z(m.waz),
+                whz=z(m.whz),
                 haz_label=HAZ_LABELS.get(m.haz_class, ""),
                 waz_label=WAZ_LABELS.get(m.waz_class, ""),
                 whz_label=WHZ_LABELS.get(m.whz_class, ""),

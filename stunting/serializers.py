@@ -1,9 +1,11 @@
 """Shapes of the stunting API: children, measurements, prevalence, Dashat, audits.
 
 Personal fields (a child's name, birth date and parent, a beneficiary's name, an
-audit's notes) are left out of a row, key and all, unless the requesting user may
-see the personal data of its desa/kelurahan (`child.personal`). The NIK is taken on
-input only; neither it nor its hash is ever output.
+audit's notes; a measurement's day, age in days, weight and length) are left out
+of a row, key and all, unless the requesting user may see the personal data of its
+desa/kelurahan (`child.personal`); a user who may not also gets a measurement's
+age and z-scores coarsened (stunting.disclosure), so they cannot give the birth
+date back. The NIK is taken on input only; neither it nor its hash is ever output.
 """
 
 from rest_framework import serializers
@@ -12,6 +14,13 @@ from kampungkb.access import can
 from kampungkb.api import ScopedRelatedField
 from villages.models import KampungKB, Region
 
+from .disclosure import (
+    DAYS_PER_MONTH,
+    PERSONAL_MEASURES,
+    measured_month,
+    shown_age_months,
+    shown_z,
+)
 from .models import (
     AuditCause,
     AuditIntervention,
@@ -28,8 +37,10 @@ from .services import MEASUREMENT_LIMITS
 PERSONAL_HELP = (
     "Personal: present only for staff and the PLKB of the child's desa/kelurahan."
 )
-# Average month length: an age in whole months without giving away the birth date.
-DAYS_PER_MONTH = 30.4375
+Z_HELP = (
+    "Full precision for staff and the PLKB of the child's desa/kelurahan; for "
+    "other readers rounded to the nearest 0.5, so it does not give the birth date."
+)
 
 
 class PersonalFieldsMixin:
@@ -44,9 +55,13 @@ class PersonalFieldsMixin:
         data = super().to_representation(instance)
         user = self.context["request"].user
         if not can(user, "child.personal", self.personal_region(instance)):
-            for name in self.personal_fields:
-                data.pop(name, None)
+            self.withhold(data, instance)
         return data
+
+    def withhold(self, data, instance):
+        """Take out of `data` what a user without child.personal may not see."""
+        for name in self.personal_fields:
+            data.pop(name, None)
 
 
 def _personal(**kwargs):
@@ -111,7 +126,7 @@ class ChildSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
 class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
     """A measurement with the z-scores computed from it."""
 
-    personal_fields = ("age_days",)
+    personal_fields = PERSONAL_MEASURES
 
     age_days = serializers.IntegerField(
         required=False,
@@ -119,6 +134,10 @@ class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
         + PERSONAL_HELP,
     )
     age_months = serializers.SerializerMethodField()
+    measured_month = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(
+        required=False, help_text="When it was recorded. " + PERSONAL_HELP
+    )
 
     class Meta:
         model = Measurement
@@ -126,6 +145,7 @@ class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
             "id",
             "child",
             "measured_on",
+            "measured_month",
             "weight_kg",
             "height_cm",
             "measured",
@@ -148,14 +168,38 @@ class MeasurementSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
             "import_batch",
             "created_at",
         ]
-        read_only_fields = [name for name in fields if name != "age_days"]
+        # Not read-only: read-only keys are required in the schema, and these are
+        # absent where withheld (the serializer is never used for input).
+        read_only_fields = [name for name in fields if name not in PERSONAL_MEASURES]
+        extra_kwargs = {
+            "measured_on": _personal(),
+            "weight_kg": _personal(),
+            "height_cm": _personal(),
+            "height_adjusted_cm": _personal(),
+            "haz": {"help_text": Z_HELP},
+            "waz": {"help_text": Z_HELP},
+            "whz": {"help_text": Z_HELP},
+        }
 
     def personal_region(self, instance):
         return instance.child.region
 
     def get_age_months(self, measurement) -> int:
-        """Age in completed months at measurement."""
+        """Age in completed months at measurement; for readers without the birth
+        date, counted from the 15th of the birth month."""
         return int(measurement.age_days // DAYS_PER_MONTH)
+
+    def get_measured_month(self, measurement) -> str:
+        """The month measured, YYYY-MM, for every reader."""
+        return measured_month(measurement.measured_on)
+
+    def withhold(self, data, instance):
+        super().withhold(data, instance)
+        for name in ("haz", "waz", "whz"):
+            data[name] = shown_z(data[name])
+        data["age_months"] = shown_age_months(
+            birth_date=instance.child.birth_date, on=instance.measured_on
+        )
 
 
 class MeasurementCreateSerializer(serializers.ModelSerializer):

@@ -178,16 +178,12 @@ def child_detail(request, pk):
         scoped(Child.objects.select_related("region__kecamatan"), request.user), pk=pk
     )
     card = child_card(child=child, user=request.user, today=timezone.localdate())
-    rows = measurement_rows(child=child)
+    # Coarsened for those who may not see the birth date (stunting.disclosure).
+    rows = measurement_rows(child=child, personal=card.personal)
     points = [
-        # Whole months for those who may not see the birth date, so it cannot be
-        # worked out from the measurement dates.
-        (
-            round(r.age_months, 1) if card.personal else int(r.age_months),
-            r.measurement.haz,
-        )
+        (round(r.age_months, 1), r.haz)
         for r in reversed(rows)
-        if r.measurement.haz is not None and not r.measurement.haz_implausible
+        if r.haz is not None and not r.measurement.haz_implausible
     ]
     return render(
         request,
@@ -197,6 +193,7 @@ def child_detail(request, pk):
             "rows": rows,
             "points": points,
             "figure": charts.growth_figure(points=points),
+            "z_places": 2 if card.personal else 1,
             "breadcrumbs": readable_ancestors(
                 request.user, child.region, include_self=True
             ),
