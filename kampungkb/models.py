@@ -28,6 +28,12 @@ class User(AbstractUser):
 
     # Staff see and manage the accounts that work inside their regions.
     scope_paths = ("regions", "field_officer__assignments__region")
+    # Everything the account works on. Staff manage it only when all of this lies
+    # in their write scope (kampungkb.access.managed_users).
+    reach_paths = (
+        *scope_paths,
+        "evaluation_assignments__participant__kampung__region",
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from . import health, services
-from .access import require, scoped
+from .access import managed_users, require, scoped
 from .forms import UserCreateForm, UserUpdateForm
 from .models import Role, User
 
@@ -40,10 +40,11 @@ def work_regions(user):
 
 
 def _managed_user(request, pk):
-    """An account the actor may manage: 404 outside their region, 403 for admins."""
+    """An account the actor may manage: 404 outside their region, 403 for an
+    account that is also someone else's (an administrator, or working elsewhere)."""
     require(request.user, "user.manage")
     user = get_object_or_404(scoped(User.objects, request.user, write=True), pk=pk)
-    if user.effective_role == Role.ADMIN and request.user.effective_role != Role.ADMIN:
+    if not managed_users(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     return user
 
@@ -63,12 +64,14 @@ def user_list(request):
             | Q(last_name__icontains=query)
         )
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("halaman"))
+    manageable = set(
+        managed_users(request.user)
+        .filter(pk__in=[user.pk for user in page])
+        .values_list("pk", flat=True)
+    )
     for user in page:
         user.work_regions = work_regions(user)
-        user.manageable = (
-            user.effective_role != Role.ADMIN
-            or request.user.effective_role == Role.ADMIN
-        )
+        user.manageable = user.pk in manageable
     return render(request, "kampungkb/user_list.html", {"page": page, "query": query})
 
 
