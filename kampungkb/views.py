@@ -10,11 +10,12 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from . import health, services
+from . import health, services, tokens
 from .access import managed_users, require, scoped
 from .forms import UserCreateForm, UserUpdateForm
 from .models import Role, User
@@ -26,6 +27,22 @@ class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "kampungkb/password_change.html"
     success_url = reverse_lazy("home")
     success_message = gettext_lazy("Kata sandi Anda sudah diganti.")
+
+
+@never_cache
+def api_token(request):
+    """Whether the user has an API token and until when; a POST revokes it."""
+    if request.method == "POST":
+        if tokens.token_revoke(user=request.user):
+            messages.success(request, _("Token API Anda sudah dicabut."))
+        return redirect("api-token")
+    token = tokens.token_get(user=request.user)
+    expires = token and tokens.token_expires(token)
+    return render(
+        request,
+        "kampungkb/api_token.html",
+        {"token": token, "expires": expires, "expired": token and expires <= now()},
+    )
 
 
 def _post(request):
