@@ -23,7 +23,7 @@ from django.db.models import Q
 
 from villages.models import ANCESTOR_FIELD, OfficerAssignment, Region
 
-from .models import Role
+from .models import Role, User
 
 # What each role may do, wherever its write scope allows.
 ROLE_ACTIONS = {
@@ -175,3 +175,28 @@ def require(user, action: str, region: Region | None = None):
     """Raise PermissionDenied (403) unless `can(user, action, region)`."""
     if not can(user, action, region):
         raise PermissionDenied
+
+
+def managed_users(actor):
+    """The accounts `actor` may edit, reset and deactivate.
+
+    Staff manage an account only when everything it works on (regions, field
+    assignments, evaluation assignments) lies in their write scope: otherwise a
+    new role or password they gave it would reach another office's data. An
+    account with no region, an administrator or one that may enter the admin site
+    is managed by administrators only.
+    """
+    if not can(actor, "user.manage"):
+        return User.objects.none()
+    regions = user_scope(actor).write
+    if regions is None:
+        return User.objects.all()
+    outside = Region.objects.exclude(_region_q("", regions))
+    reaching_out = Q(pk__in=[])
+    for path in User.reach_paths:
+        reaching_out |= Q(**{f"{path}__in": outside})
+    return (
+        scoped(User.objects, actor, write=True)
+        .exclude(Q(is_superuser=True) | Q(is_staff=True) | Q(role=Role.ADMIN))
+        .exclude(pk__in=User.objects.filter(reaching_out).values("pk"))
+    )

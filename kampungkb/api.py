@@ -1,4 +1,5 @@
-"""What every API view shares, and the account endpoints /api/me/ and /api/token/.
+"""What every API view shares, and the account endpoints /api/me/, /api/me/token/
+and /api/token/.
 
 Rows always come through `kampungkb.access.scoped()`: a row outside the user's read
 scope does not exist for them (404, or "does not exist" when referenced in input),
@@ -26,6 +27,7 @@ from villages.services import StaleEdit
 
 from .access import ROLE_ACTIONS, can, require, scoped, user_scope
 from .models import Role, User
+from .tokens import token_expires, token_get, token_issue, token_revoke
 
 
 class Pagination(PageNumberPagination):
@@ -226,13 +228,17 @@ class TokenSerializer(AuthTokenSerializer):
         max_length=User._meta.get_field("username").max_length,
         write_only=True,
     )
+    expires = serializers.DateTimeField(
+        read_only=True, help_text="When the token stops working (401)."
+    )
 
 
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for your API token.
 
-    Send it as `Authorization: Token <token>`. Repeated wrong passwords lock the
-    account as the login page does (429).
+    Send it as `Authorization: Token <token>`. It works until `expires`, then ask
+    again for a new one; a password change or reset ends it sooner. Repeated
+    wrong passwords lock the account as the login page does (429).
     """
 
     # No session: a browser's cookie must not make this a CSRF-checked request.
@@ -246,10 +252,11 @@ class TokenView(ObtainAuthToken):
         }
     )
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         # The serializer authenticates with the request, so django-axes counts the
         # failure and refuses a locked-out account; it flags the request when it does.
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             if getattr(request, "axes_locked_out", False):
                 raise exceptions.Throttled(
@@ -259,3 +266,35 @@ class TokenView(ObtainAuthToken):
                     )
                 ) from None
             raise
+        token = token_issue(user=serializer.validated_data["user"])
+        return Response(
+            TokenSerializer({"token": token.key, "expires": token_expires(token)}).data
+        )
+
+
+class MyTokenSerializer(serializers.Serializer):
+    active = serializers.BooleanField(help_text="Whether you have a token.")
+    created = serializers.DateTimeField(allow_null=True)
+    expires = serializers.DateTimeField(allow_null=True)
+
+
+class MyTokenView(APIView):
+    """Your API token: whether you have one and until when (GET), or revoke it (DELETE)."""
+
+    @extend_schema(responses=MyTokenSerializer)
+    def get(self, request):
+        token = token_get(user=request.user)
+        return Response(
+            MyTokenSerializer(
+                {
+                    "active": token is not None,
+                    "created": token and token.created,
+                    "expires": token and token_expires(token),
+                }
+            ).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        token_revoke(user=request.user)
+        return Response(status=204)

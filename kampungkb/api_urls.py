@@ -10,7 +10,7 @@ from evaluations import api as evaluations
 from stunting import api as stunting
 from villages import api as villages
 
-from .api import MeView, TokenView
+from .api import MeView, MyTokenView, TokenView
 
 # Namespaced: the pages have their own `kampung-detail`, `proposal-list`, ...
 app_name = "api"
@@ -75,6 +75,7 @@ urlpatterns = [
     *router.urls,
     path("dashboard/<str:code>/", DashboardView.as_view(), name="dashboard"),
     path("me/", MeView.as_view(), name="me"),
+    path("me/token/", MyTokenView.as_view(), name="my-token"),
     path("token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: without a session it sends them to the login page. Split:

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .tokens import token_revoke
+
 
 class Role(models.TextChoices):
     """What a user may do; where is set by their regions (see kampungkb.access)."""
@@ -28,10 +30,25 @@ class User(AbstractUser):
 
     # Staff see and manage the accounts that work inside their regions.
     scope_paths = ("regions", "field_officer__assignments__region")
+    # Everything the account works on. Staff manage it only when all of this lies
+    # in their write scope (kampungkb.access.managed_users).
+    reach_paths = (
+        *scope_paths,
+        "evaluation_assignments__participant__kampung__region",
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def save(self, *args, **kwargs):
+        # Every way of setting a password (its owner, a staff reset, the admin site,
+        # `changepassword`) and every deactivation comes through here: revoking the
+        # API token here means no new path can forget it.
+        password_set = self._password is not None
+        super().save(*args, **kwargs)
+        if password_set or not self.is_active:
+            token_revoke(user=self)
 
     @property
     def effective_role(self):

@@ -11,16 +11,12 @@ from django.utils.translation import gettext as _
 from villages.models import FieldOfficer, OfficerKind, RegionLevel
 from villages.services import officer_assign
 
-from .access import can, region_within, scoped, user_scope
+from .access import can, managed_users, region_within, user_scope
 from .models import Role, User
 
 
 def _require_managed(*, actor, user):
-    if not can(actor, "user.manage"):
-        raise PermissionDenied
-    if user.effective_role == Role.ADMIN and actor.effective_role != Role.ADMIN:
-        raise PermissionDenied
-    if not scoped(User.objects, actor, write=True).filter(pk=user.pk).exists():
+    if not managed_users(actor).filter(pk=user.pk).exists():
         raise PermissionDenied
 
 
@@ -105,47 +101,34 @@ def user_update(
 ) -> User:
     """Change a managed account's role, regions, names or active flag.
 
-    `regions` replaces only the part of the account's regions the actor manages;
-    regions elsewhere (set by another office) are kept.
+    A managed account works only inside the actor's regions, so `regions` is the
+    whole of its new regions.
     """
     _require_managed(actor=actor, user=user)
     if role == Role.ADMIN and actor.effective_role != Role.ADMIN:
         raise PermissionDenied
     regions = list(regions)
     _check_regions(actor=actor, role=role, regions=regions)
-    writable = user_scope(actor).write
     officer = FieldOfficer.objects.filter(user=user).first()
-    current = (
-        [a.region for a in officer.assignments.select_related("region")]
-        if officer and user.role == Role.PLKB
-        else list(user.regions.all())
-    )
-    kept_elsewhere = [
-        r
-        for r in current
-        if not region_within(r, writable)
-        and (role != Role.PLKB or r.level == RegionLevel.DESA)
-    ]
     for name, value in names.items():
         setattr(user, name, value)
     user.role = role
     user.is_active = is_active
     user.full_clean()
     user.save()
-    final = [*regions, *(r for r in kept_elsewhere if r not in regions)]
     if role == Role.PLKB:
         officer = officer or FieldOfficer.objects.create(
             user=user, name=user.get_full_name() or user.get_username()
         )
-        officer.assignments.exclude(region__in=final).delete()
-        for region in final:
+        officer.assignments.exclude(region__in=regions).delete()
+        for region in regions:
             officer_assign(officer=officer, region=region)
         user.regions.clear()
     else:
         if officer:
             # No longer a field officer: they stop showing as pendamping.
             officer.assignments.all().delete()
-        user.regions.set(final)
+        user.regions.set(regions)
     return user
 
 

@@ -130,13 +130,24 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five wrong passwords for one account from one address lock it for 30 minutes.
+# Five wrong passwords for one account from one address lock it, there only, for
+# 30 minutes; an address with 20 failures across any accounts is refused as long
+# (kampungkb.lockout). Behind a reverse proxy REMOTE_ADDR is the proxy's own:
+# TRUSTED_PROXY_COUNT says how many of ours add to X-Forwarded-For; never trusted
+# without it, since any client can send that header.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "kampungkb.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "kampungkb.lockout.client_ip"
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# An API token stops working this many days after it was issued (kampungkb.tokens).
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -198,7 +209,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     # Token first: an anonymous API client gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "kampungkb.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

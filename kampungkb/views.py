@@ -10,12 +10,13 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from . import health, services
-from .access import require, scoped
+from . import health, services, tokens
+from .access import managed_users, require, scoped
 from .forms import UserCreateForm, UserUpdateForm
 from .models import Role, User
 
@@ -26,6 +27,22 @@ class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "kampungkb/password_change.html"
     success_url = reverse_lazy("home")
     success_message = gettext_lazy("Kata sandi Anda sudah diganti.")
+
+
+@never_cache
+def api_token(request):
+    """Whether the user has an API token and until when; a POST revokes it."""
+    if request.method == "POST":
+        if tokens.token_revoke(user=request.user):
+            messages.success(request, _("Token API Anda sudah dicabut."))
+        return redirect("api-token")
+    token = tokens.token_get(user=request.user)
+    expires = token and tokens.token_expires(token)
+    return render(
+        request,
+        "kampungkb/api_token.html",
+        {"token": token, "expires": expires, "expired": token and expires <= now()},
+    )
 
 
 def _post(request):
@@ -40,10 +57,11 @@ def work_regions(user):
 
 
 def _managed_user(request, pk):
-    """An account the actor may manage: 404 outside their region, 403 for admins."""
+    """An account the actor may manage: 404 outside their region, 403 for an
+    account that is also someone else's (an administrator, or working elsewhere)."""
     require(request.user, "user.manage")
     user = get_object_or_404(scoped(User.objects, request.user, write=True), pk=pk)
-    if user.effective_role == Role.ADMIN and request.user.effective_role != Role.ADMIN:
+    if not managed_users(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     return user
 
@@ -63,12 +81,14 @@ def user_list(request):
             | Q(last_name__icontains=query)
         )
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("halaman"))
+    manageable = set(
+        managed_users(request.user)
+        .filter(pk__in=[user.pk for user in page])
+        .values_list("pk", flat=True)
+    )
     for user in page:
         user.work_regions = work_regions(user)
-        user.manageable = (
-            user.effective_role != Role.ADMIN
-            or request.user.effective_role == Role.ADMIN
-        )
+        user.manageable = user.pk in manageable
     return render(request, "kampungkb/user_list.html", {"page": page, "query": query})
 
 

@@ -1,5 +1,7 @@
 """Forms of the data-entry pages; they validate, the services in services.py write."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
@@ -54,21 +56,73 @@ class RegionCodeField(forms.ModelChoiceField):
         return super().to_python(value.strip() if isinstance(value, str) else value)
 
 
-class RegionCodesField(forms.ModelMultipleChoiceField):
-    """Several region codes typed in one box, separated by commas or spaces."""
+class RegionCodesInput(forms.TextInput):
+    """The chosen regions' codes in one text box, separated by commas."""
 
-    widget = forms.TextInput(attrs={"placeholder": "33.75.01, 33.75.02"})
-
-    def clean(self, value):
-        if isinstance(value, str):
-            value = value.replace(",", " ").split()
-        return super().clean(value)
-
-    def prepare_value(self, value):
-        value = super().prepare_value(value)
+    def format_value(self, value):
         if isinstance(value, list | tuple):
             return ", ".join(str(v) for v in value)
-        return value
+        return super().format_value(value)
+
+
+# What a Kemendagri code can look like; anything else is not looked up.
+_CODE = re.compile(r"\d{2}(\.\d{2}){0,2}(\.\d{4})?")
+
+
+class RegionCodesField(forms.ModelMultipleChoiceField):
+    """Several region codes typed in one box, separated by commas, spaces or lines.
+
+    Every code that cannot be chosen gets its own message: unknown, or a region
+    outside what this box offers (the user's regions, at the level asked for).
+    """
+
+    widget = RegionCodesInput(attrs={"placeholder": "33.75.01, 33.75.02"})
+
+    def clean(self, value):
+        codes = list(
+            dict.fromkeys(value.replace(",", " ").split())
+            if isinstance(value, str)
+            else value or ()
+        )
+        if not codes:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return self.queryset.none()
+        wellformed = [c for c in codes if isinstance(c, str) and _CODE.fullmatch(c)]
+        chosen = self.queryset.filter(code__in=wellformed)
+        allowed = {region.code for region in chosen}
+        known = {
+            region.code: region
+            for region in self.queryset.model._default_manager.filter(
+                code__in=set(wellformed) - allowed
+            )
+        }
+        errors = []
+        for code in codes:
+            if code in allowed:
+                continue
+            if code in known:
+                errors.append(
+                    ValidationError(
+                        _(
+                            "%(name)s (%(code)s) tidak dapat dipilih di sini: di luar "
+                            "wilayah Anda atau bukan tingkat wilayah yang diminta."
+                        ),
+                        code="invalid_choice",
+                        params={"name": known[code].label, "code": code},
+                    )
+                )
+            else:
+                errors.append(
+                    ValidationError(
+                        _("Kode wilayah %(code)s tidak dikenal."),
+                        code="invalid_choice",
+                        params={"code": code},
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
+        return chosen
 
 
 def region_field(queryset, *, multiple=False, **kwargs):
