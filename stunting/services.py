@@ -5,12 +5,13 @@ import logging
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from kampungkb.events import data_changed
+from kampungkb.integrity import unique_errors, violated_unique
 
 from . import growth
 from .models import (
@@ -100,16 +101,18 @@ def child_register(
     if normalised and not nik_is_valid(normalised):
         raise ValidationError({"nik": _("NIK harus 16 angka.")})
     key = nik_hash(normalised) if normalised else None
-    existing = (
-        Child.objects.filter(nik_hash=key).first()
-        if key
-        else Child.objects.filter(
+
+    def registered():
+        if key:
+            return Child.objects.filter(nik_hash=key).first()
+        return Child.objects.filter(
             nik_hash__isnull=True,
             region=region,
             name=name.strip(),
             birth_date=birth_date,
         ).first()
-    )
+
+    existing = registered()
     if existing:
         return existing
     child = Child(
@@ -122,7 +125,14 @@ def child_register(
         parent_name=parent_name,
     )
     child.full_clean()
-    child.save()
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as exc:
+        if violated_unique(exc, Child) not in ("nik_hash", "child_without_nik_unique"):
+            raise
+        # Registered by a concurrent request meanwhile: found, as it would be now.
+        return registered()
     data_changed(region_codes=[child.region_id], since=child.birth_date)
     return child
 
@@ -165,7 +175,8 @@ def measurement_record(
     )
     for name, column in scores.items():
         setattr(measurement, name, column[0])
-    measurement.save()
+    with unique_errors(Measurement):
+        measurement.save()
     data_changed(region_codes=[child.region_id], since=measured_on)
     return measurement
 
@@ -190,7 +201,8 @@ def dashat_save(
     dashat.place = place
     dashat.funding_source = funding_source
     dashat.full_clean()
-    dashat.save()
+    with unique_errors(Dashat):
+        dashat.save()
     data_changed(region_codes=[kampung.region_id])
     return dashat
 
@@ -347,7 +359,8 @@ def audit_save(
         errors["next_follow_up_on"] = _("Tindak lanjut sebelum tanggal audit.")
     if errors:
         raise ValidationError(errors)
-    audit.save()
+    with unique_errors(CaseAudit):
+        audit.save()
     return audit
 
 
@@ -381,7 +394,8 @@ def reported_prevalence_save(
     prevalence.citation = citation
     prevalence.note = note
     prevalence.full_clean()
-    prevalence.save()
+    with unique_errors(ReportedPrevalence):
+        prevalence.save()
     data_changed(region_codes=[region.code], since=datetime.date(year, 1, 1))
     return prevalence
 
