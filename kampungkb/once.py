@@ -52,7 +52,7 @@ def once_only(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         token = request.POST.get(FIELD, "") if request.method == "POST" else ""
-        if not _TOKEN.fullmatch(token):
+        if not _TOKEN.fullmatch(token) or not request.user.is_authenticated:
             return view(request, *args, **kwargs)
         with transaction.atomic():
             try:

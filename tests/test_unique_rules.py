@@ -14,7 +14,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from evaluations import services as evaluation_services
 from evaluations.models import Award, AwardLevel
@@ -308,3 +309,66 @@ def test_a_target_set_twice_is_replaced_not_doubled(kampung):
     assert list(FormationTarget.objects.values_list("year", "new_count")) == [
         (2023, 14)
     ]
+
+
+# The migrations that add the constraints, on a database that already broke them.
+
+VILLAGES_BEFORE = (
+    "villages",
+    "0002_kampungkb_version_alter_classification_basis_and_more",
+)
+VILLAGES_AFTER = ("villages", "0003_one_pending_proposal_one_launch")
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+    return executor.loader.project_state([target]).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_newest_pending_proposal_and_rejects_the_rest(
+    kampung, staf
+):
+    apps = _migrate(VILLAGES_BEFORE)
+    proposal = apps.get_model("villages", "ClassificationProposal")
+    older, newer = (
+        proposal.objects.create(
+            kampung_id=kampung.pk,
+            level="berkembang",
+            effective_on=datetime.date(2024, 1, 2),
+            reason=reason,
+            proposed_by_id=staf.pk,
+        )
+        for reason in ("Pertama", "Kedua")
+    )
+
+    _migrate(VILLAGES_AFTER)
+
+    older, newer = (ClassificationProposal.objects.get(pk=p.pk) for p in (older, newer))
+    assert newer.status == ProposalStatus.PENDING
+    assert older.status == ProposalStatus.REJECTED
+    assert f"usulan #{newer.pk}" in older.decision_note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_refuses_duplicate_launches_and_names_them(kampung):
+    apps = _migrate(VILLAGES_BEFORE)
+    launch = apps.get_model("villages", "LaunchEvent")
+    ids = sorted(
+        launch.objects.create(
+            date=datetime.date(2023, 6, 7), organizer_id="33.75.04", place="Aula"
+        ).pk
+        for _ in range(2)
+    )
+
+    with pytest.raises(RuntimeError) as refused:
+        _migrate(VILLAGES_AFTER)
+
+    assert f"1 duplicate launches (same organizer, date, place), ids: [{ids}]" in str(
+        refused.value
+    )
+    # Once a person has removed the copy, the migration goes through.
+    launch.objects.filter(pk=ids[1]).delete()
+    _migrate(VILLAGES_AFTER)
+    assert LaunchEvent.objects.count() == 1

@@ -36,7 +36,6 @@ def refuse_duplicates(app_label, model_name, fields, what):
 class Migration(migrations.Migration):
     dependencies = [
         ("evaluations", "0001_initial"),
-        ("villages", "0003_one_pending_proposal_one_launch"),
     ]
 
     operations = [

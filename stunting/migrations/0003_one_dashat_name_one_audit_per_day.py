@@ -36,7 +36,6 @@ def refuse_duplicates(app_label, model_name, fields, what):
 class Migration(migrations.Migration):
     dependencies = [
         ("stunting", "0002_import_batch_queued_at"),
-        ("villages", "0003_one_pending_proposal_one_launch"),
     ]
 
     operations = [
