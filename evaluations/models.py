@@ -681,6 +681,16 @@ class Award(models.Model):
         verbose_name = _("penghargaan")
         verbose_name_plural = pgettext_lazy("plural", "penghargaan")
         ordering = ["-year", "level", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kampung", "level", "year", "title"],
+                name="award_once_per_kampung_level_year",
+                violation_error_message=_(
+                    "Penghargaan ini sudah tercatat untuk Kampung KB ini pada tingkat "
+                    "dan tahun itu."
+                ),
+            )
+        ]
 
     def __str__(self):
         return f"{self.kampung}: {self.title} ({self.get_level_display()} {self.year})"

@@ -421,6 +421,9 @@ class AwardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Award
+        # The service gives the unique rule's own message (and the database holds it
+        # under a race); DRF's generated check would make optional fields required.
+        validators = []
         fields = [
             "id",
             "kampung",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kampungkb.events import data_changed
+from kampungkb.integrity import unique_errors
 from kampungkb.models import Role
 from villages.models import Classification, ClassificationBasis, KampungKB, Region
 from villages.services import kampung_classify, kampung_update
@@ -201,7 +202,8 @@ def cycle_create(
         **fields,
     )
     cycle.full_clean()
-    cycle.save()
+    with unique_errors(Cycle):
+        cycle.save()
     if kampungs is None:
         kampungs = KampungKB.objects.in_region(region).active()
     _participants_add(cycle=cycle, kampungs=kampungs)
@@ -605,7 +607,8 @@ def award_record(
         illustrative_note=illustrative_note,
     )
     award.full_clean()
-    award.save()
+    with unique_errors(Award):
+        award.save()
     data_changed(region_codes=[kampung.region_id])
     return award
 
@@ -616,7 +619,8 @@ def award_update(*, award: Award, **fields) -> Award:
     for name, value in fields.items():
         setattr(award, name, value)
     award.full_clean()
-    award.save()
+    with unique_errors(Award):
+        award.save()
     data_changed(region_codes=[award.kampung.region_id])
     return award
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kampungkb.access import can, require, scoped
 from kampungkb.models import Role, User
+from kampungkb.once import once_only
 from villages.forms import add_service_errors
 from villages.models import KampungKB, Region, RegionLevel
 
@@ -110,6 +111,7 @@ def cycle_list(request):
     )
 
 
+@once_only
 def cycle_create(request):
     require(request.user, "evaluation.manage")
     form = CycleForm(
@@ -561,6 +563,7 @@ def _template_editable(user, template):
     return can(user, "evaluation.manage", template.region)
 
 
+@once_only
 def template_copy(request):
     require(request.user, "evaluation.manage")
     services.template_builtin()
@@ -611,6 +614,7 @@ def template_edit(request, pk):
 # --- Awards -----------------------------------------------------------------------
 
 
+@once_only
 def award_list(request):
     if request.user.effective_role == Role.EVALUATOR:
         raise PermissionDenied

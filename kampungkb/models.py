@@ -53,3 +53,19 @@ class User(AbstractUser):
     @property
     def effective_role(self):
         return Role.ADMIN if self.is_superuser else self.role
+
+
+class SubmittedForm(models.Model):
+    """A create form already sent, by its one-time token (kampungkb.once).
+
+    A double-tap or a resend of the same form finds its token here and is sent
+    to what the first request made instead of making it again.
+    """
+
+    token = models.CharField(max_length=32, primary_key=True)
+    user = models.ForeignKey("User", on_delete=models.CASCADE, related_name="+")
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return self.token

@@ -12,6 +12,7 @@ from villages.models import FieldOfficer, OfficerKind, RegionLevel
 from villages.services import officer_assign
 
 from .access import can, managed_users, region_within, user_scope
+from .integrity import unique_errors
 from .models import Role, User
 
 
@@ -83,7 +84,13 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     password_validation.validate_password(password, user)
-    user.save()
+    # A concurrent request took the name after full_clean: its message, not a 500.
+    username_field = User._meta.get_field("username")
+    taken = ValidationError(
+        {"username": username_field.error_messages["unique"]}, code="unique"
+    )
+    with unique_errors(User, {"username": taken}):
+        user.save()
     if role == Role.PLKB:
         officer = FieldOfficer.objects.create(
             name=user.get_full_name() or username, kind=OfficerKind.PLKB, user=user

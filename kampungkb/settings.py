@@ -337,6 +337,17 @@ if env_bool("PRODUCTION"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        # Database errors quote row values (children's names, birth dates).
+        "redact_db_detail": {"()": "kampungkb.log_redaction.RedactDatabaseDetail"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_db_detail"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# The worker logs through LOGGING above too (and so through its filters).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +19,7 @@ from . import health, services, tokens
 from .access import managed_users, require, scoped
 from .forms import UserCreateForm, UserUpdateForm
 from .models import Role, User
+from .once import once_only
 
 PAGE_SIZE = 50
 
@@ -93,6 +94,7 @@ def user_list(request):
 
 
 @never_cache
+@once_only
 def user_create(request):
     require(request.user, "user.manage")
     form = UserCreateForm(_post(request), actor=request.user)
@@ -104,11 +106,14 @@ def user_create(request):
         except ValidationError as exc:
             form.add_errors(exc)
         else:
-            return render(
+            response = render(
                 request,
                 "kampungkb/user_password.html",
                 {"account": user, "password": password, "created": True},
             )
+            # A repeat of this form is sent to the account (kampungkb.once).
+            response.once_location = reverse("user-edit", args=[user.pk])
+            return response
     return render(request, "kampungkb/user_form.html", {"form": form})
 
 

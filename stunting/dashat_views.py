@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kampungkb.access import can, require, scoped
+from kampungkb.once import once_only
 from villages.forms import add_service_errors
 from villages.models import KampungKB
 
@@ -106,6 +107,7 @@ def _dashat_for(request, pk, action=None):
     return dashat
 
 
+@once_only
 def dashat_edit(request, pk=None):
     require(request.user, "dashat.change")
     dashat = _dashat_for(request, pk, "dashat.change") if pk is not None else None
@@ -176,6 +178,7 @@ def dashat_detail(request, pk):
     return _detail(request, _dashat_for(request, pk))
 
 
+@once_only
 def dashat_enrol(request, pk):
     dashat = _dashat_for(request, pk, "dashat.change")
     if request.method != "POST":
@@ -192,6 +195,7 @@ def dashat_enrol(request, pk):
     return _detail(request, dashat, enrol_form=form)
 
 
+@once_only
 def dashat_session(request, pk):
     dashat = _dashat_for(request, pk, "dashat.change")
     if request.method != "POST":
@@ -276,6 +280,7 @@ def _audit_page(request, *, child, audit=None):
     )
 
 
+@once_only
 def audit_create(request, child_pk):
     child = get_object_or_404(
         scoped(Child.objects.select_related("region"), request.user), pk=child_pk

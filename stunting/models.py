@@ -290,6 +290,15 @@ class Dashat(models.Model):
         verbose_name = _("Dashat")
         verbose_name_plural = pgettext_lazy("plural", "Dashat")
         ordering = ["kampung", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kampung", "name"],
+                name="dashat_name_unique_in_kampung",
+                violation_error_message=_(
+                    "Kampung KB ini sudah punya Dashat dengan nama ini."
+                ),
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -455,6 +464,15 @@ class CaseAudit(models.Model):
         verbose_name = _("audit kasus stunting")
         verbose_name_plural = pgettext_lazy("plural", "audit kasus stunting")
         ordering = ["-audited_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "audited_on"],
+                name="one_case_audit_per_child_per_day",
+                violation_error_message=_(
+                    "Anak ini sudah punya audit kasus pada tanggal itu."
+                ),
+            )
+        ]
 
     def __str__(self):
         return f"Audit {self.child} {self.audited_on}"

@@ -273,6 +273,9 @@ class DashatSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dashat
+        # The service gives the unique rule's own message (and the database holds it
+        # under a race); DRF's generated check would make optional fields required.
+        validators = []
         fields = [
             "id",
             "kampung",
@@ -362,6 +365,9 @@ class CaseAuditSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = CaseAudit
+        # The service gives the unique rule's own message (and the database holds it
+        # under a race); DRF's generated check would make optional fields required.
+        validators = []
         fields = [
             "id",
             "child",

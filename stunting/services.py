@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from kampungkb.access import scoped
 from kampungkb.events import data_changed
+from kampungkb.integrity import unique_errors, violated_unique
 
 from . import growth
 from .models import (
@@ -190,16 +191,17 @@ def child_register(
 
 @transaction.atomic
 def _child_store(*, region, name, sex, birth_date, key, posyandu, parent_name):
-    existing = (
-        Child.objects.filter(nik_hash=key).first()
-        if key
-        else Child.objects.filter(
+    def registered():
+        if key:
+            return Child.objects.filter(nik_hash=key).first()
+        return Child.objects.filter(
             nik_hash__isnull=True,
             region=region,
             name=name.strip(),
             birth_date=birth_date,
         ).first()
-    )
+
+    existing = registered()
     if existing:
         return existing
     child = Child(
@@ -212,7 +214,14 @@ def _child_store(*, region, name, sex, birth_date, key, posyandu, parent_name):
         parent_name=parent_name,
     )
     child.full_clean()
-    child.save()
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as exc:
+        if violated_unique(exc, Child) not in ("nik_hash", "child_without_nik_unique"):
+            raise
+        # Registered by a concurrent request meanwhile: found, as it would be now.
+        return registered()
     data_changed(region_codes=[child.region_id], since=child.birth_date)
     return child
 
@@ -255,7 +264,8 @@ def measurement_record(
     )
     for name, column in scores.items():
         setattr(measurement, name, column[0])
-    measurement.save()
+    with unique_errors(Measurement):
+        measurement.save()
     data_changed(region_codes=[child.region_id], since=measured_on)
     return measurement
 
@@ -280,7 +290,8 @@ def dashat_save(
     dashat.place = place
     dashat.funding_source = funding_source
     dashat.full_clean()
-    dashat.save()
+    with unique_errors(Dashat):
+        dashat.save()
     data_changed(region_codes=[kampung.region_id])
     return dashat
 
@@ -437,7 +448,8 @@ def audit_save(
         errors["next_follow_up_on"] = _("Tindak lanjut sebelum tanggal audit.")
     if errors:
         raise ValidationError(errors)
-    audit.save()
+    with unique_errors(CaseAudit):
+        audit.save()
     return audit
 
 
@@ -471,7 +483,8 @@ def reported_prevalence_save(
     prevalence.citation = citation
     prevalence.note = note
     prevalence.full_clean()
-    prevalence.save()
+    with unique_errors(ReportedPrevalence):
+        prevalence.save()
     data_changed(region_codes=[region.code], since=datetime.date(year, 1, 1))
     return prevalence
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kampungkb.access import can, require, scoped, user_scope
+from kampungkb.once import once_only
 from villages.forms import add_service_errors
 from villages.models import Region, RegionLevel
 from villages.views import readable_ancestors
@@ -147,6 +148,7 @@ def _require_posted_region(request, writable, action):
         require(request.user, action, region)
 
 
+@once_only
 def child_create(request):
     require(request.user, "child.change")
     writable = _writable_desa(request.user)
@@ -211,6 +213,7 @@ def _child_for(request, pk, action):
     return child
 
 
+@once_only
 def measurement_create(request, pk):
     child = _child_for(request, pk, "measurement.add")
     today = timezone.localdate()
@@ -294,6 +297,7 @@ def reported_list(request):
     )
 
 
+@once_only
 def reported_create(request):
     require(request.user, "prevalence.change")
     writable = scoped(Region.objects, request.user, write=True).order_by("code")

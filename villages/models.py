@@ -347,6 +347,11 @@ class ProposalStatus(models.TextChoices):
     REJECTED = "rejected", _("Ditolak")
 
 
+PENDING_PROPOSAL_EXISTS = _(
+    "Kampung KB ini masih punya usulan yang menunggu keputusan dinas."
+)
+
+
 class ClassificationProposal(models.Model):
     """A PLKB's proposal to change a Kampung KB's level, which staff approve or reject."""
 
@@ -402,6 +407,14 @@ class ClassificationProposal(models.Model):
         verbose_name = _("usulan klasifikasi")
         verbose_name_plural = pgettext_lazy("plural", "usulan klasifikasi")
         ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kampung"],
+                condition=models.Q(status=ProposalStatus.PENDING),
+                name="one_pending_proposal_per_kampung",
+                violation_error_message=PENDING_PROPOSAL_EXISTS,
+            )
+        ]
 
     def __str__(self):
         return (
@@ -660,6 +673,17 @@ class LaunchEvent(models.Model):
         verbose_name = _("acara pencanangan")
         verbose_name_plural = pgettext_lazy("plural", "acara pencanangan")
         ordering = ["-date", "id"]
+        constraints = [
+            # The same ceremony recorded twice (a double-tapped form, a resent API call).
+            models.UniqueConstraint(
+                fields=["organizer", "date", "place"],
+                name="one_launch_per_organizer_date_place",
+                violation_error_message=_(
+                    "Acara pencanangan wilayah ini pada tanggal dan tempat itu sudah "
+                    "tercatat."
+                ),
+            )
+        ]
 
     def __str__(self):
         return f"{self.date:%d-%m-%Y} — {self.place or self.organizer.name}"

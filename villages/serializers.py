@@ -168,6 +168,9 @@ class ProposalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ClassificationProposal
+        # The service gives the unique rule's own message (and the database holds it
+        # under a race); DRF's generated check would make optional fields required.
+        validators = []
         fields = [
             "id",
             "kampung",
@@ -246,6 +249,9 @@ class LaunchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LaunchEvent
+        # The service gives the unique rule's own message (and the database holds it
+        # under a race); DRF's generated check would make optional fields required.
+        validators = []
         fields = [
             "id",
             "date",

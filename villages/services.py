@@ -4,14 +4,16 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kampungkb.events import data_changed
+from kampungkb.integrity import unique_errors, violated_unique
 
 from .models import (
+    PENDING_PROPOSAL_EXISTS,
     Classification,
     ClassificationBasis,
     ClassificationLevel,
@@ -129,9 +131,16 @@ def kampung_create(
         illustrative_note=illustrative_note,
     )
     kampung.full_clean()
-    kampung.save()
+    with unique_errors(KampungKB, {"region": _region_taken()}):
+        kampung.save()
     data_changed(region_codes=[region.code], since=formed_on)
     return kampung
+
+
+def _region_taken():
+    # The message full_clean gives when the desa already has its Kampung KB.
+    field = KampungKB._meta.get_field("region")
+    return ValidationError({"region": field.error_messages["unique"]}, code="unique")
 
 
 @transaction.atomic
@@ -219,7 +228,8 @@ def launch_record(
 
 def _launch_save(*, event: LaunchEvent, kampungs) -> LaunchEvent:
     event.full_clean()
-    event.save()
+    with unique_errors(LaunchEvent):
+        event.save()
     event.kampungs.set(kampungs)
     return event
 
@@ -259,14 +269,31 @@ def target_set(
     *, region: Region, year: int, new_count: int, source: str = ""
 ) -> FormationTarget:
     """Set (or replace) the number of new Kampung KB a kab/kota plans to form in a year."""
+    try:
+        target = _target_save(
+            region=region, year=year, new_count=new_count, source=source
+        )
+    except IntegrityError as exc:
+        if violated_unique(exc, FormationTarget) != "one_target_per_region_year":
+            raise
+        # A concurrent request set this year's target first: replace it, as a
+        # request coming after it would.
+        target = _target_save(
+            region=region, year=year, new_count=new_count, source=source
+        )
+    data_changed(region_codes=[region.code], since=datetime.date(year, 1, 1))
+    return target
+
+
+def _target_save(*, region, year, new_count, source) -> FormationTarget:
     target = FormationTarget.objects.filter(
         region=region, year=year
     ).first() or FormationTarget(region=region, year=year)
     target.new_count = new_count
     target.source = source
     target.full_clean()
-    target.save()
-    data_changed(region_codes=[region.code], since=datetime.date(year, 1, 1))
+    with transaction.atomic():
+        target.save()
     return target
 
 
@@ -366,7 +393,8 @@ def kampung_part_save(
     for name, value in fields.items():
         setattr(part, name, value)
     part.full_clean()
-    part.save()
+    with unique_errors(type(part)):
+        part.save()
     _bump_version(kampung=part.kampung)
     return part
 
@@ -386,9 +414,7 @@ def proposal_create(
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Tuliskan alasan usulan.")})
     if kampung.proposals.filter(status=ProposalStatus.PENDING).exists():
-        raise ValidationError(
-            _("Kampung KB ini masih punya usulan yang menunggu keputusan dinas.")
-        )
+        raise ValidationError(PENDING_PROPOSAL_EXISTS)
     try:
         level = ClassificationLevel.parse(level)
     except ValueError as exc:
@@ -400,13 +426,18 @@ def proposal_create(
         effective_on=effective_on,
         basis=ClassificationBasis.PROPOSAL,
     ).full_clean()
-    return ClassificationProposal.objects.create(
-        kampung=kampung,
-        level=level,
-        effective_on=effective_on,
-        reason=reason.strip(),
-        proposed_by=proposed_by,
-    )
+    # The check above answers one request after another; the constraint, two at once.
+    pending = ValidationError(PENDING_PROPOSAL_EXISTS)
+    with unique_errors(
+        ClassificationProposal, {"one_pending_proposal_per_kampung": pending}
+    ):
+        return ClassificationProposal.objects.create(
+            kampung=kampung,
+            level=level,
+            effective_on=effective_on,
+            reason=reason.strip(),
+            proposed_by=proposed_by,
+        )
 
 
 @transaction.atomic
@@ -447,7 +478,17 @@ def officer_assign(*, officer: FieldOfficer, region: Region, assigned_on=None):
         officer=officer, region=region, assigned_on=assigned_on
     )
     assignment.full_clean()
-    assignment.save()
+    try:
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError as exc:
+        if (
+            violated_unique(exc, OfficerAssignment)
+            != "officer_assigned_once_per_region"
+        ):
+            raise
+        # Assigned by a concurrent request meanwhile: the same no-op as above.
+        return OfficerAssignment.objects.get(officer=officer, region=region)
     return assignment
 
 

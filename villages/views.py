@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kampungkb.access import can, region_within, require, scoped, user_scope
+from kampungkb.once import once_only
 
 from . import services
 from .forms import (
@@ -234,6 +235,7 @@ def program_edit(request, pk):
     return _children_page(request, kampung, checklist, "villages/program_form.html")
 
 
+@once_only
 def proposal_create(request, pk):
     kampung = _kampung_for(request, pk, "proposal.add")
     form = ProposalForm(_post(request))
@@ -340,6 +342,7 @@ def launch_list(request):
     )
 
 
+@once_only
 def launch_edit(request, pk=None):
     require(request.user, "launch.change")
     event = None
@@ -380,6 +383,7 @@ def _target_initial(request, targets):
     }
 
 
+@once_only
 def target_list(request):
     targets = (
         scoped(FormationTarget.objects, request.user)
