@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kampungkb.middleware.PreferredLanguageMiddleware",
+    # Before anything reads the session, a form or the database (400 for a NUL).
+    "kampungkb.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -185,6 +187,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kampungkb.api.exception_handler",
+    # JSON only, with a nesting limit and no NUL (kampungkb/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["kampungkb.parsers.StrictJSONParser"],
     # The API reads JSON only (kampungkb.api.ScopedViewSet); so do its tests.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
