@@ -8,14 +8,16 @@ import datetime
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
+from evaluations.models import Award, Cycle
 from kampungkb.parsers import MAX_JSON_DEPTH
 from stunting import services as stunting
 from stunting.models import CaseAudit, Child, ReportedPrevalence
 from tests.api.conftest import JENGGOT, api, registry, users  # noqa: F401 (fixtures)
-from villages.models import KampungKB
+from villages.models import FormationTarget, KampungKB
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +216,30 @@ def test_reported_prevalence_year_out_of_range_is_a_field_error_in_the_api(
     assert response.status_code == 400
     assert set(response.json()) == {"year"}
     assert not ReportedPrevalence.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url, body",
+    [
+        ("/api/awards/", {"level": "provinsi", "title": "Juara II", "rank": 2}),
+        ("/api/evaluation-cycles/", {"name": "Evaluasi", "evaluated_on": "2025-04-29"}),
+    ],
+)
+def test_year_0_is_refused_by_the_models_that_check_a_year(api, registry, url, body):  # noqa: F811
+    # 0 is falsy: the models' year checks skipped it and saved a year 0.
+    body = {**body, "year": 0, "region": "33.75", "kampung": registry[JENGGOT].pk}
+
+    response = api("admin").post(url, body)
+
+    assert response.status_code == 400
+    assert "year" in response.json()
+    assert Award.objects.count() == Cycle.objects.count() == 0
+
+
+def test_a_formation_target_of_year_0_does_not_validate(kota_pekalongan):
+    target = FormationTarget(region=kota_pekalongan, year=0, new_count=13)
+
+    with pytest.raises(ValidationError) as refused:
+        target.full_clean()
+
+    assert "year" in refused.value.message_dict
