@@ -309,5 +309,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A 403 is one line (path, user id), not a traceback; a 500 keeps its own.
+    "filters": {"forbidden": {"()": "kampungkb.log_filters.ForbiddenOneLine"}},
+    "loggers": {"django.request": {"filters": ["forbidden"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
