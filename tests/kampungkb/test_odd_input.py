@@ -243,3 +243,10 @@ def test_a_formation_target_of_year_0_does_not_validate(kota_pekalongan):
         target.full_clean()
 
     assert "year" in refused.value.message_dict
+
+
+def test_an_id_past_a_bigint_in_the_query_is_ignored(browser_as):
+    # Found by tests/test_url_fuzz.py: the number overflowed the database driver.
+    response = browser_as("staf").get("/stunting/dashat/?kampung=" + "9" * 20)
+
+    assert response.status_code == 200
