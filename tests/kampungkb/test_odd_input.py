@@ -6,13 +6,16 @@ databases (year 0, deep JSON). Run on both; CI runs PostgreSQL.
 
 import datetime
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.test.client import encode_multipart
 from rest_framework.test import APIClient
 
 from evaluations.models import Award, Cycle
+from kampungkb.models import Role, User
 from kampungkb.parsers import MAX_JSON_DEPTH
 from stunting import services as stunting
 from stunting.models import CaseAudit, Child, ReportedPrevalence
@@ -250,3 +253,22 @@ def test_an_id_past_a_bigint_in_the_query_is_ignored(browser_as):
     response = browser_as("staf").get("/stunting/dashat/?kampung=" + "9" * 20)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=BoUnDaRy"],
+)
+def test_a_form_body_read_by_the_nul_check_still_reaches_the_view(db, content_type):
+    # The check parses form bodies before the view; DRF must still read them.
+    User.objects.create_user("staf", password="Rahasia-Kampung-9", role=Role.STAF)
+    fields = {"username": "staf", "password": "Rahasia-Kampung-9"}
+    if content_type.startswith("multipart"):
+        body = encode_multipart("BoUnDaRy", fields)
+    else:
+        body = urlencode(fields)
+
+    response = APIClient().generic("POST", "/api/token/", body, content_type)
+
+    assert response.status_code == 200
+    assert response.json()["token"]
