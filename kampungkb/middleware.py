@@ -35,7 +35,7 @@ class RefuseNulMiddleware:
 
     PostgreSQL can neither store nor compare text holding a NUL, so one that reaches
     a query is a 500, and no person types one. This is the one check for what Django
-    parses; JSON bodies are checked by the API's parser (kampungkb.api). The
+    parses; JSON bodies are checked by the API's parser (kampungkb.parsers). The
     contents of uploaded files are not looked at: the importers read those.
     """
 
