@@ -358,7 +358,7 @@ class Cycle(GroupWeights):
         errors = {}
         if self.region_id and self.region.level != RegionLevel.KABKOTA:
             errors["region"] = _("Siklus evaluasi diadakan oleh kabupaten/kota.")
-        if self.year and not 2016 <= self.year <= 2100:
+        if self.year is not None and not 2016 <= self.year <= 2100:
             errors["year"] = _("Tahun harus antara 2016 dan 2100.")
         elif self.year and self.evaluated_on and self.evaluated_on.year != self.year:
             errors["evaluated_on"] = _("Tanggal evaluasi harus di tahun siklus.")
@@ -697,7 +697,7 @@ class Award(models.Model):
 
     def clean(self):
         errors = {}
-        if self.year and not 2016 <= self.year <= timezone.localdate().year:
+        if self.year is not None and not 2016 <= self.year <= timezone.localdate().year:
             errors["year"] = _("Tahun harus antara 2016 dan tahun ini.")
         kampung = getattr(self, "kampung", None)
         cycle = getattr(self, "cycle", None)

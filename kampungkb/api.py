@@ -6,8 +6,6 @@ scope does not exist for them (404, or "does not exist" when referenced in input
 and a write outside their role or write scope is refused (403).
 """
 
-import json
-
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +14,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -27,24 +25,13 @@ from villages.services import StaleEdit
 
 from .access import ROLE_ACTIONS, can, require, scoped, user_scope
 from .models import Role, User
+from .parsers import StrictJSONParser
 from .tokens import token_expires, token_get, token_issue, token_revoke
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
-
-
-class StrictJSONParser(JSONParser):
-    """JSON whose text can be stored: a lone surrogate is refused with a 400."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise exceptions.ParseError(_("Teks bukan Unicode yang sah.")) from exc
-        return data
 
 
 class Conflict(exceptions.APIException):
@@ -141,17 +128,13 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return scoped(super().get_queryset(), self.context["request"].user)
 
-    def to_internal_value(self, data):
-        # PostgreSQL refuses a NUL byte in a query; such a key names nothing anyway.
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
-
 
 class ScopedViewSet(viewsets.GenericViewSet):
-    """Reads through `scoped()`; writes checked by `require_writable()`."""
+    """Reads through `scoped()`; writes checked by `require_writable()`.
 
-    parser_classes = [StrictJSONParser]
+    Bodies are JSON, read by kampungkb.parsers (settings.REST_FRAMEWORK).
+    """
+
     pagination_class = Pagination
     # Any key reaches the view, so a malformed one is a JSON 404 like a missing one.
     lookup_value_regex = "[^/]+"
@@ -244,6 +227,8 @@ class TokenView(ObtainAuthToken):
     # No session: a browser's cookie must not make this a CSRF-checked request.
     authentication_classes = ()
     serializer_class = TokenSerializer
+    # ObtainAuthToken's own list has DRF's plain JSONParser.
+    parser_classes = [FormParser, MultiPartParser, StrictJSONParser]
 
     @extend_schema(
         responses={

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "kampungkb.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kampungkb.middleware.PreferredLanguageMiddleware",
+    # Before anything reads the session, a form or the database (400 for a NUL).
+    "kampungkb.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -218,6 +220,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kampungkb.api.exception_handler",
+    # JSON only, with a nesting limit and no NUL (kampungkb/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["kampungkb.parsers.StrictJSONParser"],
     # The API reads JSON only (kampungkb.api.ScopedViewSet); so do its tests.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -340,6 +344,8 @@ LOGGING = {
     "filters": {
         # Database errors quote row values (children's names, birth dates).
         "redact_db_detail": {"()": "kampungkb.log_redaction.RedactDatabaseDetail"},
+        # A 403 is one line (path, user id), not a traceback; a 500 keeps its own.
+        "forbidden": {"()": "kampungkb.log_filters.ForbiddenOneLine"},
     },
     "handlers": {
         "console": {
@@ -347,6 +353,7 @@ LOGGING = {
             "filters": ["redact_db_detail"],
         }
     },
+    "loggers": {"django.request": {"filters": ["forbidden"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 # The worker logs through LOGGING above too (and so through its filters).

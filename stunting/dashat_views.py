@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kampungkb.access import can, require, scoped
 from kampungkb.once import once_only
+from villages.filters import MAX_ID
 from villages.forms import add_service_errors
 from villages.models import KampungKB
 
@@ -84,8 +85,8 @@ def dashat_list(request):
         )
         .order_by("kampung__region", "name")
     )
-    kampung = request.GET.get("kampung", "")
-    if kampung.isdigit():
+    kampung = _kampung_asked(request)
+    if kampung is not None:
         dashats = dashats.filter(kampung_id=kampung)
     return render(
         request,
@@ -95,6 +96,14 @@ def dashat_list(request):
             "can_add": can(request.user, "dashat.change"),
         },
     )
+
+
+def _kampung_asked(request):
+    """The id in ?kampung=, if it can be one: a longer number overflows the query."""
+    raw = request.GET.get("kampung", "")
+    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID:
+        return int(raw)
+    return None
 
 
 def _dashat_for(request, pk, action=None):
@@ -115,8 +124,8 @@ def dashat_edit(request, pk=None):
         KampungKB.objects.select_related("region"), request.user, write=True
     )
     initial = {}
-    if dashat is None and request.GET.get("kampung", "").isdigit():
-        initial["kampung"] = request.GET["kampung"]
+    if dashat is None and _kampung_asked(request) is not None:
+        initial["kampung"] = _kampung_asked(request)
     form = DashatForm(
         _post(request), instance=dashat, kampungs=kampungs, initial=initial
     )

@@ -252,7 +252,8 @@ class ReportedPrevalence(models.Model):
         if self.numerator is not None and self.denominator is not None:
             if self.numerator > self.denominator:
                 errors["numerator"] = _("Pembilang tidak boleh lebih dari penyebut.")
-        if self.year and not 2000 <= self.year <= timezone.localdate().year:
+        # 0 is a year too (a falsy one): it must be refused, not skipped.
+        if self.year is not None and not 2000 <= self.year <= timezone.localdate().year:
             errors["year"] = _("Tahun harus antara 2000 dan tahun ini.")
         if errors:
             raise ValidationError(errors)

@@ -734,5 +734,5 @@ class FormationTarget(models.Model):
             raise ValidationError(
                 {"region": _("Target ditetapkan per kabupaten/kota.")}
             )
-        if self.year and not 2014 <= self.year <= 2100:
+        if self.year is not None and not 2014 <= self.year <= 2100:
             raise ValidationError({"year": _("Tahun harus antara 2014 dan 2100.")})

@@ -6,6 +6,7 @@ its status code, content type and body shape.
 """
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from django.core import signals
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import close_old_connections
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -315,3 +317,96 @@ def test_swagger_ui_is_served_by_the_app(client, users):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "//cdn" not in page and "unpkg" not in page and "jsdelivr" not in page
     assert client.get("/api/schema/").status_code == 200
+
+
+# Odd input the generated examples rarely hold: deep nesting, NUL, bytes that are
+# not UTF-8, a UTF-16 body, and numbers at and past what a column holds. Raw JSON
+# tokens, so NaN and Infinity reach the parser as a client could send them.
+ODD_NUMBERS = [
+    "9999999.999",
+    "1e308",
+    "-1e308",
+    "-0",
+    "NaN",
+    "Infinity",
+    "99999999999999999999",
+]
+DEEP = [b"[" * 3000, b'{"a": ' * 3000, b"[" * 40 + b"]" * 40]
+
+
+def _resolve(spec, node):
+    while "$ref" in node:
+        node = spec["components"]["schemas"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def _plain_value(spec, name, prop):
+    """A value of the property's type, a known key where there is one."""
+    if KNOWN.get(name):
+        return KNOWN[name][0]
+    prop = _resolve(spec, (prop.get("allOf") or prop.get("oneOf") or [prop])[0])
+    if "enum" in prop:
+        return next(v for v in prop["enum"] if v not in ("", None))
+    if prop.get("format") == "date":
+        return "2024-06-01"
+    return {"integer": 1, "number": 1, "boolean": True, "array": []}.get(
+        prop.get("type"), "x"
+    )
+
+
+def _odd_bodies(spec, operation):
+    """(content type, raw body) pairs for one write operation."""
+    content = operation["requestBody"]["content"].get("application/json")
+    if content is None:
+        return
+    props = _resolve(spec, content["schema"]).get("properties", {})
+    plain = {name: _plain_value(spec, name, prop) for name, prop in props.items()}
+    numeric = [
+        name
+        for name, prop in props.items()
+        if prop.get("type") in ("integer", "number") or prop.get("format") == "decimal"
+    ]
+    texts = [name for name, prop in props.items() if prop.get("type") == "string"]
+    for body in DEEP:
+        yield "application/json", body
+    yield "application/json", json.dumps({**plain, **dict.fromkeys(texts, "a\0b")})
+    for token in ODD_NUMBERS if numeric else []:
+        # A JSON number for a number, the same text in a string for a decimal.
+        body = json.dumps({**plain, **dict.fromkeys(numeric, "<odd>")})
+        yield "application/json", body.replace('"<odd>"', token)
+        yield "application/json", body.replace("<odd>", token)
+    yield "application/json", b'{"name": "\xe9\xff\xfe"}'
+    yield "application/json", json.dumps(plain).encode("utf-16")
+    yield "application/json; charset=utf-16", json.dumps(plain).encode("utf-16")
+    yield "application/json; charset=no-such-charset", json.dumps(plain)
+
+
+@pytest.mark.django_db
+def test_odd_bodies_never_give_a_server_error(seeded):
+    spec = SchemaGenerator().get_schema(request=None, public=True)
+    client = Client(raise_request_exception=False)
+    failures = []
+    for path, operations in spec["paths"].items():
+        collection = path.split("{")[0]
+        url = path.replace("{id}", str((KNOWN.get(collection) or [1])[0]))
+        url = url.replace("{code}", "33.75")
+        for method, operation in operations.items():
+            if "requestBody" not in operation:
+                continue
+            for content_type, body in _odd_bodies(spec, operation):
+                response = client.generic(
+                    method.upper(),
+                    url,
+                    body,
+                    content_type=content_type,
+                    HTTP_AUTHORIZATION=f"Token {seeded}",
+                )
+                if response.status_code >= 500 or (
+                    response.status_code >= 400
+                    and response["Content-Type"] != "application/json"
+                ):
+                    failures.append(
+                        f"{method.upper()} {url} {content_type} {body[:60]!r}: "
+                        f"{response.status_code} {response['Content-Type']}"
+                    )
+    assert not failures, "\n".join(failures)
