@@ -9,9 +9,10 @@ wsgi.py, so their long statements run to the end.
 """
 
 import logging
+import time
 
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -36,24 +37,50 @@ def _set_statement_timeout(sender, connection, **kwargs):
             )
 
 
+class RequestTooLong(Exception):
+    """A request went on querying past WEB_REQUEST_DEADLINE_S."""
+
+
+class _DeadlineGuard:
+    """Refuse any further query once the request has used its time."""
+
+    def __init__(self, seconds):
+        self.deadline = time.monotonic() + seconds
+
+    def __call__(self, execute, sql, params, many, context):
+        if time.monotonic() > self.deadline:
+            raise RequestTooLong
+        return execute(sql, params, many, context)
+
+
 class StatementTimeoutMiddleware:
-    """A statement cancelled for its time answers 503 with a page, never a 500."""
+    """Bound a request's database time; past it, answer 503 with a page, never a 500.
+
+    statement_timeout bounds each statement; a request of many statements is
+    bounded by refusing new queries after WEB_REQUEST_DEADLINE_S, so its thread
+    is back within the deadline plus one statement's limit.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        request.db_deadline = _DeadlineGuard(settings.WEB_REQUEST_DEADLINE_S)
+        with connection.execute_wrapper(request.db_deadline):
+            return self.get_response(request)
 
     def process_exception(self, request, exception):
         cause = exception.__cause__
-        if not (
+        cancelled = (
             isinstance(exception, OperationalError)
             and getattr(cause, "sqlstate", None) == QUERY_CANCELED
-        ):
+        )
+        if not (cancelled or isinstance(exception, RequestTooLong)):
             return None
+        # The page saying so may read the menu's data: let it.
+        request.db_deadline.deadline = float("inf")
         # The path only: a query string may hold a child's name.
-        logger.warning("Statement cancelled after its time limit: %s", request.path)
+        logger.warning("Request stopped at its time limit: %s", request.path)
         message = _(
             "Halaman ini terlalu lama dimuat sehingga dihentikan. Coba wilayah yang "
             "lebih kecil atau periode yang lebih pendek."

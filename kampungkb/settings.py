@@ -118,6 +118,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Web processes only (kampungkb/limits.py): PostgreSQL cancels a statement after this.
 WEB_STATEMENT_TIMEOUT_S = float(os.environ.get("WEB_STATEMENT_TIMEOUT_S", "30"))
+# A web request may start no new query after this many seconds (kampungkb/limits.py).
+WEB_REQUEST_DEADLINE_S = float(os.environ.get("WEB_REQUEST_DEADLINE_S", "60"))
 
 AUTH_USER_MODEL = "kampungkb.User"
 AUTH_PASSWORD_VALIDATORS = [
