@@ -61,7 +61,7 @@ def test_each_code_that_cannot_be_chosen_gets_its_own_message(
         {
             "username": "plkb.salah",
             "role": Role.PLKB,
-            "desa": f"{JENGGOT}, 99.99.99.9999 33.75.04 abc\x00",
+            "desa": f"{JENGGOT}, 99.99.99.9999 33.75.04 abc",
         },
     )
 
@@ -71,7 +71,7 @@ def test_each_code_that_cannot_be_chosen_gets_its_own_message(
         "Kode wilayah 99.99.99.9999 tidak dikenal.",
         "Kecamatan Pekalongan Selatan (33.75.04) tidak dapat dipilih di sini: di luar wilayah "
         "Anda atau bukan tingkat wilayah yang diminta.",
-        "Kode wilayah abc\x00 tidak dikenal.",
+        "Kode wilayah abc tidak dikenal.",
     ]
     assert not User.objects.filter(username="plkb.salah").exists()
 
