@@ -199,7 +199,14 @@ def test_no_url_gives_a_server_error_for_odd_values(
     def check(path, query=None):
         url = f"{path}?{urlencode(query)}" if query else path
         response, keys = recorder.during(lambda: client.get(url))
-        if response.status_code >= 500:
+        # /healthz answers 503 by design when a service it checks is missing (no
+        # worker runs beside this test); its body then says which, as JSON.
+        health_says_why = (
+            path == "/healthz"
+            and response.status_code == 503
+            and response.json()["status"] == "fail"
+        )
+        if response.status_code >= 500 and not health_says_why:
             failures.append(f"{response.status_code} {url[:160]}")
         return keys
 
