@@ -532,6 +532,10 @@ class ImportBatch(models.Model):
     )
     # [{"row": 12, "column": "tanggal ukur", "message": "..."}]; at most a few thousand.
     errors = models.JSONField(_("masalah"), default=list)
+    # What reading the file found that is not a problem, shown to the uploader:
+    # {"captions": [...], "realigned": {...}, "masked_nik_rows": n,
+    #  "ignored_columns": [...], "zscore_differences": {...}}.
+    report = models.JSONField(_("laporan pembacaan"), default=dict, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     # When its task went to the queue; empty while no broker took it (Redis down):
     # the periodic sweep queues it then (stunting.services.measurement_import_sweep).
