@@ -12,11 +12,14 @@ even the class alone for a child near a class boundary. So such readers get
   rounded, they give the age back;
 - the month of a measurement, not its day (nor when it was recorded): a child
   is born on or before the day it is measured, so a measurement in the first
-  days of the birth month, or at birth, would bound the birth date to those days.
+  days of the birth month, or at birth, would bound the birth date to those days;
+- for the same reason, the month a child was registered, not the time.
 """
 
 import datetime
 import math
+
+from django.utils import timezone
 
 # Average month length in days, the WHO convention for age in months.
 DAYS_PER_MONTH = 30.4375
@@ -57,3 +60,9 @@ def month_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     first = day.replace(day=1)
     following = (first + datetime.timedelta(days=31)).replace(day=1)
     return first, following - datetime.timedelta(days=1)
+
+
+def registered_month(moment: datetime.datetime) -> datetime.datetime:
+    """The start of the month (in the site's time zone) a child was registered."""
+    local = timezone.localtime(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

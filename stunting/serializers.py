@@ -18,6 +18,7 @@ from .disclosure import (
     DAYS_PER_MONTH,
     PERSONAL_MEASURES,
     measured_month,
+    registered_month,
     shown_age_months,
     shown_z,
 )
@@ -109,6 +110,14 @@ class ChildSerializer(PersonalFieldsMixin, serializers.ModelSerializer):
 
     def personal_region(self, instance):
         return instance.region
+
+    def withhold(self, data, instance):
+        super().withhold(data, instance)
+        # A child is registered on or after its birth: the exact time would bound
+        # the birth date within the month the ages already give.
+        data["created_at"] = self.fields["created_at"].to_representation(
+            registered_month(instance.created_at)
+        )
 
     def validate(self, attrs):
         # Optional in the schema because they are withheld on output, but a new

@@ -334,3 +334,20 @@ def test_a_date_filter_finds_only_the_month_where_the_day_is_withheld(client, wo
     assert count("pimpinan", "measured_after=2023-01-01") == 1
     assert count("pimpinan", "measured_before=2022-12-01") == 2
     assert count("neighbour", "measured_before=2022-12-21") == 2
+
+
+def test_a_reader_without_personal_rights_gets_only_the_month_of_registration(
+    client, world
+):
+    child = world["children"]["borderline"]
+    registered = datetime.datetime(2022, 11, 19, 9, 41, tzinfo=datetime.UTC)
+    type(child).objects.filter(pk=child.pk).update(created_at=registered)
+
+    def created_at(user):
+        client.force_login(world[user])
+        return client.get(f"/api/children/{child.pk}/").json()["created_at"]
+
+    # 19 Nov 09:41 UTC is 16:41 in Jakarta: the month starts at Jakarta's midnight.
+    assert created_at("pimpinan") == "2022-11-01T00:00:00+07:00"
+    assert created_at("neighbour") == "2022-11-01T00:00:00+07:00"
+    assert created_at("staf") == "2022-11-19T16:41:00+07:00"
