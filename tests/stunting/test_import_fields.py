@@ -4,9 +4,11 @@ ignored columns (issue 12, item 3)."""
 
 import pytest
 from django.urls import reverse
+from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from kampungkb.models import Role
+from stunting import growth
 from stunting.models import ImportStatus, Measurement
 from tests.stunting import test_import as base
 from tests.stunting.test_import import HEADER, csv_bytes, row, run_import
@@ -172,3 +174,41 @@ def test_the_list_of_ignored_columns_is_bounded(accounts):
 
     assert batch.status == ImportStatus.DONE, batch.errors
     assert batch.report["ignored_columns"] == extra[:100]
+
+
+def test_an_xlsx_with_number_cells_is_read_as_the_csv(accounts, tmp_path):
+    # After Excel: LiLA, Vit A, KIA 1/0 and the ZS columns are number cells.
+    header = [*EPPGBM, "ZS BB/U", "ZS TB/U", "ZS BB/TB"]
+    ours = growth.score(
+        sex="L", age_days=365, weight_kg=9.5, height_cm=75.0, measured="lying"
+    )
+    values = eppgbm_row(1) | {
+        "BB (kg)": 9.5,
+        "TB (cm)": 75.0,
+        "LiLA": 14.5,
+        "Jml Vit A": 2,
+        "KIA": 1,
+        "Kelas Ibu Balita": 0,
+        "ZS BB/U": round(ours.waz, 2),
+        "ZS TB/U": 3.5,
+        "ZS BB/TB": "",
+    }
+    workbook = Workbook()
+    workbook.active.append(header)
+    workbook.active.append([values.get(h, "") for h in header])
+    path = tmp_path / "eppgbm.xlsx"
+    workbook.save(path)
+
+    batch = run_import(accounts["staf"], path.read_bytes(), name="eppgbm.xlsx")
+
+    assert batch.status == ImportStatus.DONE, batch.errors
+    m = Measurement.objects.get()
+    assert (str(m.lila_cm), m.vitamin_a_count) == ("14.5", 2)
+    assert (m.has_kia_book, m.attends_mother_class) == (True, False)
+    report = batch.report["zscore_differences"]
+    compared = {k: v["compared"] for k, v in report["by_indicator"].items()}
+    assert compared == {"waz": 1, "haz": 1, "whz": 0}
+    # Their WAZ is ours; our HAZ of this boy is near 0: 3.5 is listed, unexplained.
+    assert [
+        (r["row"], r["indicator"], r["theirs"], r["reason"]) for r in report["rows"]
+    ] == [(2, "haz", 3.5, "unknown")]
