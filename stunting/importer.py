@@ -454,7 +454,7 @@ class Checker:
 
         numbers, empty = {}, {}
         for key, (field_name, unit) in _NUMBER_FIELDS.items():
-            values = self.parsers["number"].column(raw[key], float)
+            values = self._parse("number", raw, key, float)
             report(np.isinf(values), key, _("Bukan angka; tulis angka seperti 9,5."))
             empty[key] = np.isnan(values)
             # Checked and scored as stored (decimal(5,2) kg, decimal(5,1) cm):
@@ -558,15 +558,22 @@ class Checker:
             )
         )
 
+    def _parse(self, parser, raw, key, dtype):
+        """Parse a column; one the file lacks is all empty, with no work per row."""
+        parse = self.parsers[parser]
+        if key in self.table.headers:
+            return parse.column(raw[key], dtype)
+        return np.full(len(raw[key]), parse[""], dtype=dtype)
+
     def _extra_fields(self, raw, report):
         """Parse the weight-gain mark, Vitamin A, KIA and Kelas Ibu Balita columns."""
-        gain = self.parsers["weight_gain"].column(raw["weight_gain"], object)
+        gain = self._parse("weight_gain", raw, "weight_gain", object)
         report(
             gain == _INVALID,
             "weight_gain",
             _("Tanda naik berat badan tidak dikenal; isi N, T, O atau B."),
         )
-        vitamin_a = self.parsers["number"].column(raw["vitamin_a"], float)
+        vitamin_a = self._parse("number", raw, "vitamin_a", float)
         given = ~np.isnan(vitamin_a)  # a non-number is inf: given, and refused
         whole = (
             given
@@ -590,7 +597,7 @@ class Checker:
             ("mother_class", "attends_mother_class"),
         ):
             # True, False, "" (not given) or _INVALID, per row.
-            values = self.parsers["yes_no"].column(raw[key], object)
+            values = self._parse("yes_no", raw, key, object)
             invalid = values == _INVALID
             report(invalid, key, _("Isi ya atau tidak (Y/T, 1/0)."))
             fields[name] = np.where(invalid | (values == ""), None, values)
