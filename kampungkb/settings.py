@@ -192,6 +192,8 @@ IMPORT_TIME_LIMIT_S = 16 * 60
 IMPORT_STALE_AFTER_S = IMPORT_TIME_LIMIT_S + 4 * 60
 IMPORT_MAX_ATTEMPTS = 3  # a file that kills its worker each time is given up
 IMPORT_FAILED_FILE_KEEP_S = 24 * 3600  # then a failed batch's file is deleted
+# A file's own z-score (e-PPGBM's ZS columns) further than this from ours is listed.
+ZSCORE_DIFFERENCE_LIMIT = float(os.environ.get("ZSCORE_DIFFERENCE_LIMIT", "0.05"))
 # NIK matched outside a user's region: at most this many per window, then every
 # NIK lookup of that user is refused until the window has passed.
 NIK_OUTSIDE_LIMIT = int(os.environ.get("NIK_OUTSIDE_LIMIT", "10"))

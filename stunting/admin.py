@@ -31,7 +31,16 @@ SCORE_FIELDS = [
 
 class MeasurementInline(admin.TabularInline):
     model = Measurement
-    fields = ["measured_on", "weight_kg", "height_cm", "measured", "haz", "haz_class"]
+    fields = [
+        "measured_on",
+        "weight_kg",
+        "height_cm",
+        "measured",
+        "lila_cm",
+        "weight_gain",
+        "haz",
+        "haz_class",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -61,11 +70,13 @@ class MeasurementAdmin(admin.ModelAdmin):
         "measured_on",
         "weight_kg",
         "height_cm",
+        "lila_cm",
+        "weight_gain",
         "haz",
         "haz_class",
         "haz_implausible",
     ]
-    list_filter = ["haz_class", "haz_implausible", "place", "measured"]
+    list_filter = ["haz_class", "haz_implausible", "place", "measured", "weight_gain"]
     date_hierarchy = "measured_on"
     raw_id_fields = ["child", "entered_by", "import_batch"]
     readonly_fields = [*SCORE_FIELDS, "entered_by", "import_batch", "created_at"]

@@ -33,6 +33,13 @@ PERSONAL_MEASURES = (
     "weight_kg",
     "height_cm",
     "height_adjusted_cm",
+    # Kept from e-PPGBM files: arm circumference tracks age as weight does, and
+    # the Vitamin A count (two a year from 6 months) tells the age in half-years.
+    "lila_cm",
+    "weight_gain",
+    "vitamin_a_count",
+    "has_kia_book",
+    "attends_mother_class",
 )
 
 

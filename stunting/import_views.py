@@ -1,12 +1,12 @@
 """Pages for importing measurement files; the work happens in a Celery task."""
 
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from kampungkb.access import require
 from kampungkb.models import Role
 
-from . import importer
+from . import compare, importer
 from .import_forms import MeasurementUploadForm
 from .models import ImportBatch, ImportStatus
 from .services import measurement_import_enqueue
@@ -45,8 +45,41 @@ def batch_detail(request, pk):
     return render(
         request,
         "stunting/import_detail.html",
-        {"batch": batch, "finished": finished, "status": _status(batch)},
+        {
+            "batch": batch,
+            "finished": finished,
+            "status": _status(batch),
+            "ignored_columns": batch.report.get("ignored_columns", []),
+            "zscores": (
+                compare.summary(batch.report["zscore_differences"])
+                if "zscore_differences" in batch.report
+                else None
+            ),
+        },
     )
+
+
+_EXPORTS = {
+    "csv": (compare.rows_csv, "text/csv; charset=utf-8"),
+    "xlsx": (
+        compare.rows_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}
+
+
+def zscore_export(request, pk, extension):
+    """The rows whose file z-score differs from ours, as CSV or XLSX."""
+    batch = _own_batch(request, pk)
+    report = batch.report.get("zscore_differences")
+    if report is None:
+        raise Http404
+    build, content_type = _EXPORTS[extension]
+    response = HttpResponse(build(report), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="selisih-zscore-impor-{batch.pk}.{extension}"'
+    )
+    return response
 
 
 def batch_status(request, pk):

@@ -33,7 +33,8 @@ from kampungkb.tabular import ImportFileError, data_rows, read_records
 from kampungkb.tabular import problem as _problem
 from villages.models import Region, RegionLevel
 
-from .models import BALITA_MAX_DAYS, Child, ImportBatch, Measurement
+from . import compare
+from .models import BALITA_MAX_DAYS, Child, ImportBatch, Measurement, WeightGain
 from .nik import nik_hash, nik_is_valid, nik_normalise
 from .services import MEASUREMENT_LIMITS, score_fields
 
@@ -42,6 +43,7 @@ CHUNK_ROWS = 20_000
 # The batch keeps the first problems; a file with more is shown with a count.
 MAX_ERRORS = 1000
 TEXT_MAX = 150  # Child.name, posyandu and parent_name
+MAX_IGNORED = 100  # header texts of unused columns kept in the report
 
 # Field -> (label used when the column is missing, normalised header synonyms).
 FIELDS = {
@@ -67,6 +69,16 @@ FIELDS = {
     "kecamatan": ("kecamatan", ("kecamatan", "kec")),
     "posyandu": ("posyandu", ("posyandu", "namaposyandu")),
     "parent_name": ("nama orang tua", ("namaortu", "namaorangtua", "ortu")),
+    # Kept on the measurement where the file has them (e-PPGBM's columns).
+    "lila": ("LiLA", ("lila", "lingkarlenganatas")),
+    "weight_gain": ("Naik Berat Badan", ("naikberatbadan", "naikbb")),
+    "vitamin_a": ("Jml Vit A", ("jmlvita", "jumlahvita", "vita", "vitamina")),
+    "kia": ("KIA", ("kia", "bukukia")),
+    "mother_class": ("Kelas Ibu Balita", ("kelasibubalita", "kelasibu")),
+    # The other tool's z-scores, compared with ours (stunting.compare).
+    "zs_waz": ("ZS BB/U", ("zsbbu",)),
+    "zs_haz": ("ZS TB/U", ("zstbu",)),
+    "zs_whz": ("ZS BB/TB", ("zsbbtb",)),
 }
 REQUIRED = ("name", "sex", "birth_date", "measured_on", "weight", "height")
 _SYNONYMS = {syn: key for key, (_label, syns) in FIELDS.items() for syn in syns}
@@ -77,6 +89,10 @@ _SEX |= {"female": "P", "2": "P"}
 _POSITION = {"berdiri": "standing", "standing": "standing", "h": "standing"}
 _POSITION |= {"terlentang": "lying", "telentang": "lying", "lying": "lying"}
 _POSITION |= {"berbaring": "lying", "l": "lying"}
+_WEIGHT_GAIN = {code.lower(): code for code in WeightGain.values}
+_YES_NO = {"ya": True, "y": True, "1": True, "yes": True, "ada": True}
+_YES_NO |= {"tidak": False, "t": False, "0": False, "no": False, "tdk": False}
+VITAMIN_A_MAX = 10  # capsules by 5 years: two a year from 6 months
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][\d:.]*)?$")
 _DMY_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -109,6 +125,7 @@ class Table:
     columns: dict[str, list[str]]
     headers: dict[str, str]  # field -> header as written in the file
     row_numbers: np.ndarray  # file row of each data row (header = 1)
+    ignored: list[str] = field(default_factory=list)  # headers not used
 
     @property
     def size(self):
@@ -142,11 +159,13 @@ def read_table(data: bytes, file_name: str) -> Table:
         raise ImportFileError(
             [_problem(1, "", _("Berkas kosong: tidak ada judul kolom."))]
         )
-    index, headers = {}, {}
+    index, headers, ignored = {}, {}, []
     for i, text in enumerate(header):
         key = _header_field(text)
         if key and key not in index:
             index[key], headers[key] = i, str(text).strip()
+        elif str(text or "").strip() and len(ignored) < MAX_IGNORED:
+            ignored.append(str(text).strip()[:TEXT_MAX])
     missing = [FIELDS[k][0] for k in REQUIRED if k not in index]
     if "region_code" not in index and "desa" not in index:
         missing.append(_("kode desa atau desa/kelurahan"))
@@ -168,6 +187,7 @@ def read_table(data: bytes, file_name: str) -> Table:
         columns={key: list(columns[i]) for key, i in index.items()},
         headers=headers,
         row_numbers=np.asarray(numbers, dtype=np.int64),
+        ignored=ignored,
     )
 
 
@@ -219,7 +239,11 @@ def _number(text):
 
 
 # Column key -> (Measurement field, unit).
-_NUMBER_FIELDS = {"weight": ("weight_kg", "kg"), "height": ("height_cm", "cm")}
+_NUMBER_FIELDS = {
+    "weight": ("weight_kg", "kg"),
+    "height": ("height_cm", "cm"),
+    "lila": ("lila_cm", "cm"),
+}
 
 
 def _decimal_text(value):
@@ -279,6 +303,8 @@ class Checked:
     niks_checked: int = 0
     niks_outside: int = 0
     outside_rows: int = 0
+    # The file's own z-scores against ours; None when it has no ZS column.
+    zscores: compare.Tally | None = None
 
     def add(self, problem):
         self.error_count += 1
@@ -310,6 +336,8 @@ class Checker:
         self.scope = user_scope(user).write
         self.today = timezone.localdate().toordinal()
         self.result = Checked()
+        if any(f"zs_{name}" in table.headers for name in compare.COLUMNS):
+            self.result.zscores = compare.Tally()
         # child key -> (birth ordinal, sex, first file row or None if stored)
         self.known = {}
         self.regions = {}  # region cell(s) -> (code or None, problem message or None)
@@ -319,6 +347,8 @@ class Checker:
             "number": _Parsed(_number),
             "sex": _Parsed(_code(_SEX)),
             "measured": _Parsed(_code(_POSITION)),
+            "weight_gain": _Parsed(_code(_WEIGHT_GAIN)),
+            "yes_no": _Parsed(_code(_YES_NO)),
             # A child's NIK recurs on each of its rows: hash it once (HMAC is slow).
             "nik": _Parsed(_nik_key),
         }
@@ -424,7 +454,7 @@ class Checker:
 
         numbers, empty = {}, {}
         for key, (field_name, unit) in _NUMBER_FIELDS.items():
-            values = self.parsers["number"].column(raw[key], float)
+            values = self._parse("number", raw, key, float)
             report(np.isinf(values), key, _("Bukan angka; tulis angka seperti 9,5."))
             empty[key] = np.isnan(values)
             # Checked and scored as stored (decimal(5,2) kg, decimal(5,1) cm):
@@ -447,6 +477,7 @@ class Checker:
             "weight",
             _("Isi berat atau tinggi badan."),
         )
+        extra = self._extra_fields(raw, report)
 
         region = self._regions(raw, report)
         hashes = self._nik_hashes(raw["nik"], report)
@@ -479,6 +510,10 @@ class Checker:
             oedema=np.zeros(ok.size, dtype=bool),
         )
         scores["age_days"] = (measured_on - birth).tolist()
+        if self.result.zscores is not None:
+            self._compare(
+                raw, ok, rows, scores, measured_on - birth, sex, numbers, measured
+            )
         self.result.flagged_rows += int(
             np.count_nonzero(
                 np.array(scores["haz_implausible"])
@@ -516,9 +551,78 @@ class Checker:
                 nullable(numbers["height"][ok]),
                 [m or "" for m in measured[ok]],
                 [posyandu[i] for i in ok_list],
+                nullable(numbers["lila"][ok]),
+                *(extra[name][ok].tolist() for name in _EXTRA_FIELDS),
                 *(scores[name] for name in SCORE_FIELDS),
                 strict=True,
             )
+        )
+
+    def _parse(self, parser, raw, key, dtype):
+        """Parse a column; one the file lacks is all empty, with no work per row."""
+        parse = self.parsers[parser]
+        if key in self.table.headers:
+            return parse.column(raw[key], dtype)
+        return np.full(len(raw[key]), parse[""], dtype=dtype)
+
+    def _extra_fields(self, raw, report):
+        """Parse the weight-gain mark, Vitamin A, KIA and Kelas Ibu Balita columns."""
+        gain = self._parse("weight_gain", raw, "weight_gain", object)
+        report(
+            gain == _INVALID,
+            "weight_gain",
+            _("Tanda naik berat badan tidak dikenal; isi N, T, O atau B."),
+        )
+        vitamin_a = self._parse("number", raw, "vitamin_a", float)
+        given = ~np.isnan(vitamin_a)  # a non-number is inf: given, and refused
+        whole = (
+            given
+            & (vitamin_a >= 0)
+            & (vitamin_a <= VITAMIN_A_MAX)
+            & (vitamin_a == np.floor(vitamin_a))
+        )
+        report(
+            given & ~whole,
+            "vitamin_a",
+            _("Isi jumlah vitamin A sebagai bilangan bulat 0 sampai %(n)s.")
+            % {"n": VITAMIN_A_MAX},
+        )
+        counts = np.where(whole, vitamin_a, 0).astype(int)
+        fields = {
+            "weight_gain": np.where(gain == _INVALID, "", gain),
+            "vitamin_a_count": np.where(whole, counts, None),
+        }
+        for key, name in (
+            ("kia", "has_kia_book"),
+            ("mother_class", "attends_mother_class"),
+        ):
+            # True, False, "" (not given) or _INVALID, per row.
+            values = self._parse("yes_no", raw, key, object)
+            invalid = values == _INVALID
+            report(invalid, key, _("Isi ya atau tidak (Y/T, 1/0)."))
+            fields[name] = np.where(invalid | (values == ""), None, values)
+        return fields
+
+    def _compare(self, raw, ok, rows, scores, age, sex, numbers, measured):
+        """Compare the file's own z-scores, where given, with ours (stunting.compare)."""
+        theirs = {
+            name: self.parsers["number"].column(raw[f"zs_{name}"], float)[ok]
+            for name in compare.COLUMNS
+            if f"zs_{name}" in self.table.headers
+        }
+        for values in theirs.values():
+            values[np.isinf(values)] = np.nan  # not a number: not compared
+        self.result.zscores.add(
+            rows=rows[ok],
+            theirs=theirs,
+            scores=scores,
+            age=np.asarray(age, dtype=float),
+            sex=np.where(sex[ok] == "L", 1, 2).astype(np.int8),
+            weight=numbers["weight"][ok],
+            height=numbers["height"][ok],
+            measured=np.select(
+                [measured[ok] == "lying", measured[ok] == "standing"], [1, 2], 0
+            ).astype(np.int8),
         )
 
     def _regions(self, raw, report):
@@ -719,6 +823,12 @@ _CHILD_COLUMNS = (
     "posyandu",
     "parent_name",
 )
+_EXTRA_FIELDS = (
+    "weight_gain",
+    "vitamin_a_count",
+    "has_kia_book",
+    "attends_mother_class",
+)
 _MEASUREMENT_COLUMNS = (
     "child_id",
     "measured_on",
@@ -726,6 +836,8 @@ _MEASUREMENT_COLUMNS = (
     "height_cm",
     "measured",
     "posyandu",
+    "lila_cm",
+    *_EXTRA_FIELDS,
     *SCORE_FIELDS,
 )
 _MEASUREMENT_TYPES = (
@@ -735,6 +847,11 @@ _MEASUREMENT_TYPES = (
     "numeric(5,1)",
     "varchar(8)",
     "varchar(150)",
+    "numeric(4,1)",
+    "varchar(1)",
+    "smallint",
+    "boolean",
+    "boolean",
     "integer",
     *["double precision"] * 4,
     *["varchar(20)"] * 3,

@@ -77,6 +77,15 @@ class MeasuredPosition(models.TextChoices):
     STANDING = "standing", _("Berdiri (tinggi badan)")
 
 
+class WeightGain(models.TextChoices):
+    """e-PPGBM's "Naik Berat Badan" mark, as its letter."""
+
+    GAINED = "N", _("Naik")
+    NOT_GAINED = "T", _("Tidak naik")
+    NOT_WEIGHED_LAST_MONTH = "O", _("Tidak ditimbang bulan lalu")
+    NEW = "B", _("Baru")
+
+
 class MeasurementPlace(models.TextChoices):
     POSYANDU = "posyandu", _("Posyandu")
     DASHAT = "dashat", _("Dashat")
@@ -139,6 +148,20 @@ class Measurement(models.Model):
         null=True,
         blank=True,
         related_name="measurements",
+    )
+    # Kept from e-PPGBM files where given; empty when the file has no such column.
+    lila_cm = models.DecimalField(
+        _("LiLA (cm)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    weight_gain = models.CharField(
+        _("naik berat badan"), max_length=1, choices=WeightGain.choices, blank=True
+    )
+    vitamin_a_count = models.PositiveSmallIntegerField(
+        _("jumlah vitamin A"), null=True, blank=True
+    )
+    has_kia_book = models.BooleanField(_("punya buku KIA"), null=True, blank=True)
+    attends_mother_class = models.BooleanField(
+        _("ikut kelas ibu balita"), null=True, blank=True
     )
 
     # Computed by stunting.growth when the measurement is recorded or imported.

@@ -53,6 +53,8 @@ def _within_column(name, low, high):
 MEASUREMENT_LIMITS = {
     "weight_kg": _within_column("weight_kg", Decimal("0.5"), Decimal("60")),
     "height_cm": _within_column("height_cm", Decimal("30"), Decimal("150")),
+    # Arm circumference (LiLA) of a child under five.
+    "lila_cm": _within_column("lila_cm", Decimal("5"), Decimal("35")),
 }
 
 
@@ -548,6 +550,7 @@ def measurement_import(*, batch, data: bytes | None = None):
             except importer.ImportFileError as exc:
                 return finish(ImportStatus.REJECTED, exc.errors)
             batch.total_rows = table.size
+            batch.report["ignored_columns"] = table.ignored
             batches.update(total_rows=batch.total_rows)
             if table.has_nik and nik_lookups_blocked(user=batch.uploaded_by):
                 nik_lookup_record(
@@ -575,6 +578,8 @@ def measurement_import(*, batch, data: bytes | None = None):
                 )
             batch.processed_rows = table.size
             batch.flagged_rows = checked.flagged_rows
+            if checked.zscores is not None:
+                batch.report["zscore_differences"] = checked.zscores.report()
             errors = checked.errors
             if checked.error_count > len(errors):
                 more = checked.error_count - len(errors)
