@@ -548,6 +548,7 @@ def measurement_import(*, batch, data: bytes | None = None):
             except importer.ImportFileError as exc:
                 return finish(ImportStatus.REJECTED, exc.errors)
             batch.total_rows = table.size
+            batch.report = table.report
             batches.update(total_rows=batch.total_rows)
             if table.has_nik and nik_lookups_blocked(user=batch.uploaded_by):
                 nik_lookup_record(
@@ -575,6 +576,8 @@ def measurement_import(*, batch, data: bytes | None = None):
                 )
             batch.processed_rows = table.size
             batch.flagged_rows = checked.flagged_rows
+            if checked.masked_nik_rows:
+                batch.report["masked_nik_rows"] = checked.masked_nik_rows
             errors = checked.errors
             if checked.error_count > len(errors):
                 more = checked.error_count - len(errors)
