@@ -209,14 +209,18 @@ def read_table(data: bytes, file_name: str) -> Table:
     )
     columns = list(zip(*rows, strict=True)) if rows else [()] * width
     misaligned = np.zeros(len(rows), dtype=bool)
-    shift = _shift(header, index, columns)
-    if shift:
-        missing_at, shifted, misaligned = shift
-        index = {k: i - 1 if i > missing_at else i for k, i in index.items()}
-        report["realigned"] = {
-            "rows": shifted,
-            "column": str(header[missing_at]).strip(),
-        }
+    if shift := _shift(header, index, columns):
+        missing_at, shifted, straight = shift
+        count = int(np.count_nonzero(shifted))
+        if count > np.count_nonzero(straight):
+            index = {k: i - 1 if i > missing_at else i for k, i in index.items()}
+            report["realigned"] = {
+                "rows": count,
+                "column": str(header[missing_at]).strip(),
+            }
+            misaligned = straight
+        else:
+            misaligned = shifted  # a file aligned as it should be, but these rows
     return Table(
         columns={key: list(columns[i]) for key, i in index.items()},
         headers=headers,
@@ -232,8 +236,8 @@ def _shift(header, index, columns):
     e-PPGBM writes no cell under that header, so every later value sits one
     column left of its own (and stays so when the file is saved again from
     Excel). The measurement date tells: which of its cell and the one to its
-    left holds a date. Give (header index of the missing cell, rows shifted,
-    mask of the rows not shifted) when most rows are shifted, else None.
+    left holds a date. Give the header index of the missing cell and the masks
+    of the rows shifted and not shifted, or None if the file has no such header.
     """
     missing_at = next(
         (i for i, text in enumerate(header) if _normalise_header(text) in _MISSING),
@@ -245,11 +249,7 @@ def _shift(header, index, columns):
     parsed = _Parsed(_date_ordinal)
     here = parsed.column(columns[date], np.int64) > 0
     left = parsed.column(columns[date - 1], np.int64) > 0
-    shifted, straight = left & ~here, here & ~left
-    count = int(np.count_nonzero(shifted))
-    if count <= np.count_nonzero(straight):
-        return None
-    return missing_at, count, straight
+    return missing_at, left & ~here, here & ~left
 
 
 # --- parsing columns -----------------------------------------------------------
@@ -488,7 +488,7 @@ class Checker:
                 self.table.misaligned[start:stop],
                 "measured_on",
                 _(
-                    "Baris ini tidak bergeser satu kolom seperti baris lain dalam "
+                    "Baris ini bergeser satu kolom berbeda dengan baris lain dalam "
                     "berkas; isinya tidak di bawah judul kolom yang sama."
                 ),
             )

@@ -119,20 +119,24 @@ def test_operasi_timbang_with_masked_nik_and_header_below_titles(accounts):
     assert Measurement.objects.count() == 4
 
 
-def test_a_row_not_shifted_like_the_others_is_a_row_error(accounts):
+SHIFT_DIFFERS = (
+    "Baris ini bergeser satu kolom berbeda dengan baris lain dalam berkas; isinya "
+    "tidak di bawah judul kolom yang sama."
+)
+
+
+@pytest.mark.parametrize(("shifted", "odd_row"), [({0, 2}, 4), ({1}, 4)])
+def test_a_row_shifted_unlike_the_others_is_a_row_error(accounts, shifted, odd_row):
+    """Most rows shifted and one not, or the other way round."""
     kids = children() + [files.Child(3, birth=ago(500), measured=ago(4))]
-    rows = files.records(files.STATUS_GIZI, kids, shifted={0, 2})
+    rows = files.records(files.STATUS_GIZI, kids, shifted=shifted)
 
     batch = run_import(accounts["staf"], files.html_xls(rows), name="status_gizi.xls")
 
     assert batch.status == ImportStatus.REJECTED
-    assert {
-        "row": 4,
-        "column": "Tanggal Pengukuran",
-        "message": "Baris ini tidak bergeser satu kolom seperti baris lain dalam "
-        "berkas; isinya tidak di bawah judul kolom yang sama.",
-    } in batch.errors
-    assert {e["row"] for e in batch.errors} == {4}
+    problem = {"row": odd_row, "column": "Tanggal Pengukuran", "message": SHIFT_DIFFERS}
+    assert problem in batch.errors
+    assert {e["row"] for e in batch.errors} == {odd_row}
     assert not Measurement.objects.exists()
 
 
