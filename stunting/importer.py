@@ -8,7 +8,8 @@ SELECT ... ON CONFLICT DO NOTHING, elsewhere by bulk_create. A measurement is
 unique per child and day, so a file imported twice adds nothing.
 
 Problems are reported as {"row", "column", "message"}: the row as the user sees
-it in a spreadsheet (the header is row 1), the column's header as written.
+it in a spreadsheet (the file's first row is row 1, captions above the header
+included), the column's header as written.
 NIK, names and birth dates never appear in messages or logs.
 """
 
@@ -119,7 +120,7 @@ class Table:
 
     columns: dict[str, list[str]]
     headers: dict[str, str]  # field -> header as written in the file
-    row_numbers: np.ndarray  # file row of each data row (header = 1)
+    row_numbers: np.ndarray  # file row of each data row (first row = 1)
     # Rows not shifted like the file's others (see _shift), and what reading
     # found for the uploader (ImportBatch.report: captions, realigned).
     misaligned: np.ndarray | None = None
@@ -131,7 +132,8 @@ class Table:
 
     @property
     def has_nik(self):
-        return any(v.strip() for v in self.columns.get("nik", ()))
+        # A masked NIK ("02022**********") is never looked up.
+        return any(v.strip() and "*" not in v for v in self.columns.get("nik", ()))
 
     @property
     def nik_header(self):

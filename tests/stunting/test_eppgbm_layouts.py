@@ -216,3 +216,24 @@ def test_the_batch_page_shows_what_reading_found(client, accounts):
             reverse("import-detail", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en"
         ).content.decode()
     assert "2 rows with a masked NIK" in page
+
+
+def test_masked_niks_are_no_nik_lookup_so_a_blocked_uploader_may_import(
+    accounts, settings
+):
+    """Blocked from NIK lookups (too many NIKs found outside the region), an
+    uploader may still import a file whose NIKs are all masked: none is looked up.
+    """
+    from stunting.models import NikLookup, NikLookupSource
+    from stunting.services import nik_lookup_record
+
+    settings.NIK_OUTSIDE_LIMIT = 1
+    nik_lookup_record(
+        user=accounts["staf"], source=NikLookupSource.IMPORT, checked=1, outside=1
+    )
+    rows = files.records(files.OPERASI_TIMBANG, children(), nik="33750**********")
+
+    batch = run_import(accounts["staf"], files.xlsx(rows), name="timbang.xlsx")
+
+    assert batch.status == ImportStatus.DONE, batch.errors
+    assert NikLookup.objects.count() == 1  # no lookup recorded, none refused
