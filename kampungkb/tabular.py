@@ -236,8 +236,9 @@ def _read_xls(data: bytes):
 def _read_html(data: bytes):
     """Read the rows of the HTML table e-PPGBM saves with an ".xls" name.
 
-    Parsed as a stream, each row dropped once read: memory stays that of one
-    row whatever the file's size, and data_rows bounds the count of rows.
+    Parsed as a stream: each row, and anything outside the rows, is dropped
+    once read, and a row may hold only so many elements, so memory stays that
+    of one row whatever the file holds; data_rows bounds the count of rows.
     """
     from lxml import etree
 
@@ -246,35 +247,47 @@ def _read_html(data: bytes):
         encoding = "utf-8"
     except UnicodeDecodeError:
         encoding = "cp1252"
-    rows = etree.iterparse(
-        io.BytesIO(data), events=("end",), tag="tr", html=True, encoding=encoding
+    events = etree.iterparse(
+        io.BytesIO(data), events=("start", "end"), html=True, encoding=encoding
     )
+    in_row = elements = 0
     try:
-        for _event, element in rows:
-            cells = [
-                "".join(cell.itertext()).strip()
-                for cell in element
-                if cell.tag in ("td", "th")
-            ]
-            if len(cells) > MAX_COLUMNS:
-                raise ImportFileError(
-                    [
-                        problem(
-                            None,
-                            "",
-                            _("Tabel HTML lebih lebar dari %(n)s kolom.")
-                            % {"n": MAX_COLUMNS},
-                        )
-                    ]
-                )
+        for event, element in events:
+            if event == "start":
+                if element.tag == "tr":
+                    in_row, elements = in_row + 1, 0
+                elif in_row:
+                    elements += 1
+                    if elements > _MAX_ROW_ELEMENTS:
+                        raise _unreadable(_too_wide())
+                continue
+            if element.tag == "tr":
+                in_row -= 1
+                cells = [
+                    "".join(cell.itertext()).strip()
+                    for cell in element
+                    if cell.tag in ("td", "th")
+                ]
+                if len(cells) > MAX_COLUMNS:
+                    raise _unreadable(_too_wide())
+                yield cells
+            elif in_row:
+                continue  # part of a row: dropped with it
             element.clear()
             while element.getprevious() is not None:
                 del element.getparent()[0]
-            yield cells
     except ImportFileError:
         raise
     except Exception as exc:  # lxml's errors for a broken document
         raise _unreadable(_("Tabel HTML dalam berkas tidak dapat dibaca.")) from exc
+
+
+# Elements in one HTML table row: its cells and what formats their text.
+_MAX_ROW_ELEMENTS = 10 * MAX_COLUMNS
+
+
+def _too_wide():
+    return _("Tabel HTML lebih lebar dari %(n)s kolom.") % {"n": MAX_COLUMNS}
 
 
 def data_rows(records, width, first_row=2):

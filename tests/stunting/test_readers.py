@@ -112,3 +112,17 @@ def test_birth_and_class_columns_are_not_taken_for_weight_or_height():
     assert table.headers["desa"] == "Desa/Kel"
     assert table.headers["kecamatan"] == "Kec"
     assert table.headers["age_text"] == "Usia Saat Ukur"
+
+
+def test_an_html_row_stuffed_with_elements_is_refused_before_it_is_built():
+    data = b"<table><tr><td>" + b"<i></i>" * 500_000 + b"</td></tr></table>"
+
+    assert refused(data) == ["Tabel HTML lebih lebar dari 200 kolom."]
+
+
+def test_html_outside_the_table_is_dropped_as_it_is_read():
+    rows = files.records(files.STATUS_GIZI, [], captions=())
+    table = files.html_xls(rows).replace(b"<body>", b"<body>" + b"<p>x</p>" * 200_000)
+
+    with time_budget(20):
+        assert list(read_records(table, "a.xls")) == [files.STATUS_GIZI]
