@@ -7,6 +7,7 @@ that says what is wrong.
 """
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -28,11 +29,38 @@ def problem(row, column, message):
     return {"row": row, "column": column, "message": message}
 
 
+# Rows read before the header must be found in them (captions, titles above it),
+# and the widest a sheet's rows may be: wider is no table a person keeps.
+HEAD_ROWS = 20
+MAX_COLUMNS = 200
+
+_ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def read_records(data: bytes, file_name: str):
-    """Give a file's rows as lists of text, header first (CSV or XLSX by name)."""
-    if file_name.lower().endswith(".xlsx"):
+    """Give a file's rows as lists of text, in file order.
+
+    The reader is chosen by the file's content, not its name: offices upload
+    e-PPGBM's HTML table saved as ".xls", real Excel 97 files, XLSX and CSV
+    under whatever name their browser or Excel gave them.
+    """
+    if data.startswith(_ZIP):
         return _read_xlsx(data)
+    if data.startswith(_OLE2):
+        return _read_xls(data)
+    if _is_html(data):
+        return _read_html(data)
+    if file_name.lower().endswith((".xlsx", ".xls")) and b"\x00" in data[:4096]:
+        # Binary, yet no spreadsheet: say so rather than "not a text file".
+        raise _unreadable(_("Berkas bukan spreadsheet Excel yang dapat dibaca."))
     return _read_csv(data)
+
+
+def _is_html(data: bytes) -> bool:
+    head = data[:2048].lstrip(codecs.BOM_UTF8).lstrip().lower()
+    return head.startswith(b"<") and (
+        b"<table" in data[:65536].lower() or head.startswith((b"<html", b"<!doctype"))
+    )
 
 
 def cell_text(value):
@@ -106,8 +134,10 @@ def _read_csv(data: bytes):
                 "Simpan ulang sebagai CSV UTF-8."
             )
         )
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(";,\t", key=first_line.count)
+    # Judged on the first lines, not the first alone: a caption may stand above
+    # the header.
+    head = "\n".join(text.split("\n", HEAD_ROWS)[:HEAD_ROWS])
+    delimiter = max(";,\t", key=head.count)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         yield from records
@@ -158,14 +188,18 @@ def _read_xlsx(data: bytes):
         # The sheet's claimed dimension (up to XFD1048576) is not trusted: rows
         # and width come from the cells actually there.
         sheet.reset_dimensions()
-        header = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        header = [cell_text(v) for v in header]
-        while header and not header[-1].strip():
-            header.pop()
-        yield header
-        if not header:
+        head = [
+            _trimmed([cell_text(v) for v in values])
+            for values in sheet.iter_rows(
+                max_row=HEAD_ROWS, max_col=MAX_COLUMNS, values_only=True
+            )
+        ]
+        yield from head
+        width = max(map(len, head), default=0)
+        if not width:
             return
-        for values in sheet.iter_rows(min_row=2, max_col=len(header), values_only=True):
+        rows = sheet.iter_rows(min_row=len(head) + 1, max_col=width, values_only=True)
+        for values in rows:
             yield [cell_text(v) for v in values]
     except ImportFileError:
         raise
@@ -173,7 +207,90 @@ def _read_xlsx(data: bytes):
         raise _unreadable(_("Berkas XLSX tidak dapat dibaca.")) from exc
 
 
-def data_rows(records, width):
+def _trimmed(cells):
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
+
+
+def _read_xls(data: bytes):
+    """Read an Excel 97 (BIFF) workbook's first sheet: at most 65,536 x 256 cells."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
+        sheet = book.sheet_by_index(0)
+    except Exception as exc:  # xlrd raises many kinds for a damaged file
+        raise _unreadable(_("Berkas XLS tidak dapat dibaca.")) from exc
+    for r in range(sheet.nrows):
+        row = []
+        for cell in sheet.row_slice(r, 0, min(sheet.row_len(r), MAX_COLUMNS)):
+            value = cell.value
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                with contextlib.suppress(ValueError, xlrd.xldate.XLDateError):
+                    value = xlrd.xldate_as_datetime(value, book.datemode)
+            row.append(cell_text(value))
+        yield row
+
+
+def _read_html(data: bytes):
+    """Read the rows of the HTML table e-PPGBM saves with an ".xls" name.
+
+    Parsed as a stream: each row, and anything outside the rows, is dropped
+    once read, and a row may hold only so many elements, so memory stays that
+    of one row whatever the file holds; data_rows bounds the count of rows.
+    """
+    from lxml import etree
+
+    try:
+        data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+    events = etree.iterparse(
+        io.BytesIO(data), events=("start", "end"), html=True, encoding=encoding
+    )
+    in_row = elements = 0
+    try:
+        for event, element in events:
+            if event == "start":
+                if element.tag == "tr":
+                    in_row, elements = in_row + 1, 0
+                elif in_row:
+                    elements += 1
+                    if elements > _MAX_ROW_ELEMENTS:
+                        raise _unreadable(_too_wide())
+                continue
+            if element.tag == "tr":
+                in_row -= 1
+                cells = [
+                    "".join(cell.itertext()).strip()
+                    for cell in element
+                    if cell.tag in ("td", "th")
+                ]
+                if len(cells) > MAX_COLUMNS:
+                    raise _unreadable(_too_wide())
+                yield cells
+            elif in_row:
+                continue  # part of a row: dropped with it
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except ImportFileError:
+        raise
+    except Exception as exc:  # lxml's errors for a broken document
+        raise _unreadable(_("Tabel HTML dalam berkas tidak dapat dibaca.")) from exc
+
+
+# Elements in one HTML table row: its cells and what formats their text.
+_MAX_ROW_ELEMENTS = 10 * MAX_COLUMNS
+
+
+def _too_wide():
+    return _("Tabel HTML lebih lebar dari %(n)s kolom.") % {"n": MAX_COLUMNS}
+
+
+def data_rows(records, width, first_row=2):
     """Give (file row, cells) of the non-blank rows, each cut to the header's width.
 
     A long run of blank rows or too many rows refuses the file: reading stays
@@ -181,7 +298,7 @@ def data_rows(records, width):
     """
     max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
     rows, numbers, empty = [], [], 0
-    for number, record in enumerate(records, start=2):
+    for number, record in enumerate(records, start=first_row):
         if len(record) != width:
             record = (record + [""] * width)[:width]
         if not "".join(record).strip():  # blank lines are not rows

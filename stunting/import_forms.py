@@ -9,13 +9,14 @@ from .importer import file_problem
 
 class MeasurementUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Berkas pengukuran (.csv atau .xlsx)"),
+        label=_("Berkas pengukuran (.csv, .xlsx atau .xls)"),
         help_text=_(
             "Kolom seperti ekspor e-PPGBM: NIK, nama, jenis kelamin, tanggal lahir, "
             "tanggal ukur, berat, tinggi, cara ukur, kode desa (atau desa/kelurahan "
-            "dan kecamatan), posyandu."
+            "dan kecamatan), posyandu. Berkas ekspor e-PPGBM dapat diunggah apa "
+            "adanya."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xls,.html,.htm"}),
     )
     save_valid_only = forms.BooleanField(
         label=_("Simpan baris yang benar saja"),

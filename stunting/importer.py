@@ -1,4 +1,4 @@
-"""Reading, checking and saving e-PPGBM measurement files (CSV or XLSX).
+"""Reading, checking and saving e-PPGBM measurement files (CSV, XLSX, XLS, HTML).
 
 A file becomes columns of text; each chunk of rows is parsed column by column
 (every distinct date, number or code is parsed once), checked with numpy masks
@@ -8,7 +8,8 @@ SELECT ... ON CONFLICT DO NOTHING, elsewhere by bulk_create. A measurement is
 unique per child and day, so a file imported twice adds nothing.
 
 Problems are reported as {"row", "column", "message"}: the row as the user sees
-it in a spreadsheet (the header is row 1), the column's header as written.
+it in a spreadsheet (the file's first row is row 1, captions above the header
+included), the column's header as written.
 NIK, names and birth dates never appear in messages or logs.
 """
 
@@ -16,6 +17,7 @@ import contextlib
 import datetime
 import gc
 import hashlib
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from django.utils.translation import ngettext
 
 from kampungkb.access import user_scope
 from kampungkb.events import data_changed
-from kampungkb.tabular import ImportFileError, data_rows, read_records
+from kampungkb.tabular import HEAD_ROWS, ImportFileError, data_rows, read_records
 from kampungkb.tabular import problem as _problem
 from villages.models import Region, RegionLevel
 
@@ -38,12 +40,15 @@ from .models import BALITA_MAX_DAYS, Child, ImportBatch, Measurement, WeightGain
 from .nik import nik_hash, nik_is_valid, nik_normalise
 from .services import MEASUREMENT_LIMITS, score_fields
 
-EXTENSIONS = (".csv", ".xlsx")
+EXTENSIONS = (".csv", ".xlsx", ".xls", ".html", ".htm")
 CHUNK_ROWS = 20_000
 # The batch keeps the first problems; a file with more is shown with a count.
 MAX_ERRORS = 1000
 TEXT_MAX = 150  # Child.name, posyandu and parent_name
 MAX_IGNORED = 100  # header texts of unused columns kept in the report
+CAPTION_MAX = 120  # of a caption above the header, as the batch page shows it
+# Headers under which e-PPGBM writes no cell in its data rows (normalised).
+_MISSING = ("totalpengukuran",)
 
 # Field -> (label used when the column is missing, normalised header synonyms).
 FIELDS = {
@@ -79,6 +84,8 @@ FIELDS = {
     "zs_waz": ("ZS BB/U", ("zsbbu",)),
     "zs_haz": ("ZS TB/U", ("zstbu",)),
     "zs_whz": ("ZS BB/TB", ("zsbbtb",)),
+    # "1 Tahun - 7 Bulan - 23 Hari": checked against the two dates, not stored.
+    "age_text": ("usia saat ukur", ("usiasaatukur", "usiasaatpengukuran")),
 }
 REQUIRED = ("name", "sex", "birth_date", "measured_on", "weight", "height")
 _SYNONYMS = {syn: key for key, (_label, syns) in FIELDS.items() for syn in syns}
@@ -97,6 +104,11 @@ VITAMIN_A_MAX = 10  # capsules by 5 years: two a year from 6 months
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][\d:.]*)?$")
 _DMY_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _EMPTY, _INVALID = 0, -1  # date ordinals and codes that are not a value
+_MASKED = -2  # a NIK masked by the exporter
+_MASKED_NIK = re.compile(r"[0-9]*\*[0-9*]*$")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width, not whitespace to str.strip
+_AGE = re.compile(r"(\d{1,2})\s*tahun\W*(\d{1,2})\s*bulan\W*(\d{1,2})\s*hari$", re.I)
+AGE_TOLERANCE_DAYS = 1
 
 
 @contextlib.contextmanager
@@ -124,8 +136,11 @@ class Table:
 
     columns: dict[str, list[str]]
     headers: dict[str, str]  # field -> header as written in the file
-    row_numbers: np.ndarray  # file row of each data row (header = 1)
-    ignored: list[str] = field(default_factory=list)  # headers not used
+    row_numbers: np.ndarray  # file row of each data row (first row = 1)
+    # Rows not shifted like the file's others (see _shift), and what reading
+    # found for the uploader (ImportBatch.report: captions, realigned).
+    misaligned: np.ndarray | None = None
+    report: dict = field(default_factory=dict)
 
     @property
     def size(self):
@@ -133,7 +148,8 @@ class Table:
 
     @property
     def has_nik(self):
-        return any(v.strip() for v in self.columns.get("nik", ()))
+        # A masked NIK ("02022**********") is never looked up.
+        return any(v.strip() and "*" not in v for v in self.columns.get("nik", ()))
 
     @property
     def nik_header(self):
@@ -151,44 +167,109 @@ def _header_field(text):
     return _SYNONYMS.get(key) or _SYNONYMS.get(re.sub(r"(kg|cm)$", "", key))
 
 
-def read_table(data: bytes, file_name: str) -> Table:
-    """Read a CSV or XLSX file into text columns; raise ImportFileError if unusable."""
-    records = read_records(data, file_name)
-    header = next(records, None)
-    if not header:
-        raise ImportFileError(
-            [_problem(1, "", _("Berkas kosong: tidak ada judul kolom."))]
-        )
-    index, headers, ignored = {}, {}, []
-    for i, text in enumerate(header):
+def _header_index(cells):
+    index, headers = {}, {}
+    for i, text in enumerate(cells):
         key = _header_field(text)
         if key and key not in index:
             index[key], headers[key] = i, str(text).strip()
-        elif str(text or "").strip() and len(ignored) < MAX_IGNORED:
-            ignored.append(str(text).strip()[:TEXT_MAX])
+    return index, headers
+
+
+def _missing(index):
     missing = [FIELDS[k][0] for k in REQUIRED if k not in index]
     if "region_code" not in index and "desa" not in index:
         missing.append(_("kode desa atau desa/kelurahan"))
-    if missing:
+    return missing
+
+
+def read_table(data: bytes, file_name: str) -> Table:
+    """Read a file into text columns; raise ImportFileError if unusable.
+
+    The header is the first of the first rows that names every required
+    column: captions above it (e-PPGBM's "Data Tanggal : ...") are skipped
+    and listed in the table's report.
+    """
+    records = iter(read_records(data, file_name))
+    head = list(itertools.islice(records, HEAD_ROWS))
+    if not any("".join(cells).strip() for cells in head):
+        raise ImportFileError(
+            [_problem(1, "", _("Berkas kosong: tidak ada judul kolom."))]
+        )
+    found = [_header_index(cells) for cells in head]
+    at = next((i for i, (index, _h) in enumerate(found) if not _missing(index)), None)
+    if at is None:
+        # Name what the likeliest header row lacks.
+        at = max(range(len(found)), key=lambda i: (len(found[i][0]), -i))
         raise ImportFileError(
             [
                 _problem(
-                    1,
+                    at + 1,
                     label,
                     _("Kolom '%(column)s' tidak ditemukan.") % {"column": label},
                 )
-                for label in missing
+                for label in _missing(found[at][0])
             ]
         )
+    index, headers = found[at]
+    header = head[at]
+    used = set(index.values())
+    texts = (str(text or "").strip() for i, text in enumerate(header) if i not in used)
+    report = {"ignored_columns": [t[:TEXT_MAX] for t in texts if t][:MAX_IGNORED]}
+    captions = [
+        {"row": i + 1, "text": " ".join(" ".join(cells).split())[:CAPTION_MAX]}
+        for i, cells in enumerate(head[:at])
+        if "".join(cells).strip()
+    ]
+    if captions:
+        report["captions"] = captions
     width = len(header)
-    rows, numbers = data_rows(records, width)
+    rows, numbers = data_rows(
+        itertools.chain(head[at + 1 :], records), width, first_row=at + 2
+    )
     columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    misaligned = np.zeros(len(rows), dtype=bool)
+    if shift := _shift(header, index, columns):
+        missing_at, shifted, straight = shift
+        count = int(np.count_nonzero(shifted))
+        if count > np.count_nonzero(straight):
+            index = {k: i - 1 if i > missing_at else i for k, i in index.items()}
+            report["realigned"] = {
+                "rows": count,
+                "column": str(header[missing_at]).strip(),
+            }
+            misaligned = straight
+        else:
+            misaligned = shifted  # a file aligned as it should be, but these rows
     return Table(
         columns={key: list(columns[i]) for key, i in index.items()},
         headers=headers,
         row_numbers=np.asarray(numbers, dtype=np.int64),
-        ignored=ignored,
+        misaligned=misaligned,
+        report=report,
     )
+
+
+def _shift(header, index, columns):
+    """Find e-PPGBM's missing "Total Pengukuran" cell in the data rows.
+
+    e-PPGBM writes no cell under that header, so every later value sits one
+    column left of its own (and stays so when the file is saved again from
+    Excel). The measurement date tells: which of its cell and the one to its
+    left holds a date. Give the header index of the missing cell and the masks
+    of the rows shifted and not shifted, or None if the file has no such header.
+    """
+    missing_at = next(
+        (i for i, text in enumerate(header) if _normalise_header(text) in _MISSING),
+        None,
+    )
+    date = index["measured_on"]
+    if missing_at is None or date <= missing_at or not columns[date]:
+        return None
+    parsed = _Parsed(_date_ordinal)
+    here = parsed.column(columns[date], np.int64) > 0
+    left = parsed.column(columns[date - 1], np.int64) > 0
+    return missing_at, left & ~here, here & ~left
 
 
 # --- parsing columns -----------------------------------------------------------
@@ -258,13 +339,30 @@ def _code(codes):
 
 
 def _nik_key(text):
-    """Give a NIK cell's hash, None if empty, or _INVALID if it is no NIK."""
-    nik = text.strip()
+    """Give a NIK cell's hash, None if empty, _MASKED or _INVALID if it is no NIK.
+
+    e-PPGBM writes a non-breaking space after the NIK; the 2026 operasi timbang
+    exports mask it ("02022**********"): such a child is found by name, birth
+    date and desa/kelurahan, as one without a NIK.
+    """
+    nik = text.strip().strip(_INVISIBLE)
     if not (len(nik) == 16 and nik.isascii() and nik.isdigit()):
         nik = nik_normalise(nik)
     if not nik:
         return None
+    if len(nik) <= 16 and _MASKED_NIK.match(nik):
+        return _MASKED
     return nik_hash(nik) if nik_is_valid(nik) else _INVALID
+
+
+def _age(text):
+    """Give (years, months, days) of an age text; years is -2 if empty, _INVALID
+    if it is no age."""
+    text = text.strip()
+    if not text:
+        return (-2, 0, 0)
+    match = _AGE.match(text)
+    return tuple(map(int, match.groups())) if match else (_INVALID, 0, 0)
 
 
 def _region_code(text):
@@ -305,6 +403,7 @@ class Checked:
     outside_rows: int = 0
     # The file's own z-scores against ours; None when it has no ZS column.
     zscores: compare.Tally | None = None
+    masked_nik_rows: int = 0
 
     def add(self, problem):
         self.error_count += 1
@@ -351,6 +450,7 @@ class Checker:
             "yes_no": _Parsed(_code(_YES_NO)),
             # A child's NIK recurs on each of its rows: hash it once (HMAC is slow).
             "nik": _Parsed(_nik_key),
+            "age": _Parsed(_age),
         }
 
     def run(self, progress=None) -> Checked:
@@ -413,6 +513,15 @@ class Checker:
                 self.result.add(_problem(int(rows[i]), header, message))
             bad[hits] = True
 
+        if self.table.misaligned is not None and self.table.misaligned.any():
+            report(
+                self.table.misaligned[start:stop],
+                "measured_on",
+                _(
+                    "Baris ini bergeser satu kolom berbeda dengan baris lain dalam "
+                    "berkas; isinya tidak di bawah judul kolom yang sama."
+                ),
+            )
         names = [v.strip() for v in raw["name"]]
         posyandu = [v.strip() for v in raw["posyandu"]]
         parents = [v.strip() for v in raw["parent_name"]]
@@ -482,6 +591,8 @@ class Checker:
         region = self._regions(raw, report)
         hashes = self._nik_hashes(raw["nik"], report)
         self._check_dates(dates, report)
+        if "age_text" in self.table.columns:
+            self._check_age(raw["age_text"], dates, report)
 
         keys = [
             h if h else (r, name, b)
@@ -708,7 +819,50 @@ class Checker:
         hashes = [self.parsers["nik"][text] for text in values]
         invalid = np.fromiter((h == _INVALID for h in hashes), bool, len(hashes))
         report(invalid, "nik", _("NIK harus 16 angka."))
-        return [None if h == _INVALID else h for h in hashes]
+        self.result.masked_nik_rows += hashes.count(_MASKED)
+        return [h if isinstance(h, str) else None for h in hashes]
+
+    def _check_age(self, values, dates, report):
+        """An age text must agree with the birth and measurement dates.
+
+        The expected date is the birth date plus the years and months (the day
+        kept, or the month's last day), plus the days; tools differ by a day at
+        month ends. The message quotes neither the age nor the dates.
+        """
+        ages = np.array(
+            [self.parsers["age"][v] for v in values], dtype=np.int64
+        ).reshape(-1, 3)
+        birth, measured = dates["birth_date"], dates["measured_on"]
+        given = (ages[:, 0] >= 0) & (birth > 0) & (measured > 0)
+        report(
+            ages[:, 0] == _INVALID,
+            "age_text",
+            _("Usia tidak terbaca; tulis seperti 1 Tahun - 7 Bulan - 23 Hari."),
+        )
+        if not given.any():
+            return
+        epoch = datetime.date(1970, 1, 1).toordinal()
+        born = (np.where(given, birth, epoch) - epoch).astype("datetime64[D]")
+        month = born.astype("datetime64[M]")
+        day = (born - month.astype("datetime64[D]")).astype(np.int64)
+        target = month + (12 * ages[:, 0] + ages[:, 1])
+        month_days = (
+            (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
+        ).astype(np.int64)
+        expected = (
+            target.astype("datetime64[D]")
+            + np.minimum(day, month_days - 1)
+            + ages[:, 2]
+        ).astype(np.int64) + epoch
+        report(
+            given & (np.abs(expected - measured) > AGE_TOLERANCE_DAYS),
+            "age_text",
+            _(
+                "Usia saat ukur tidak sesuai dengan tanggal lahir dan tanggal "
+                "pengukuran (selisih lebih dari %(days)s hari)."
+            )
+            % {"days": AGE_TOLERANCE_DAYS},
+        )
 
     def _check_dates(self, dates, report):
         birth, measured = dates["birth_date"], dates["measured_on"]
@@ -1013,7 +1167,7 @@ def _orm_measurements(rows, batch):
 def file_problem(upload, max_bytes):
     """Tell why an uploaded file cannot be imported (name, size), or None."""
     if not upload.name.lower().endswith(EXTENSIONS):
-        return _("Pilih berkas .csv atau .xlsx.")
+        return _("Pilih berkas .csv, .xlsx atau .xls.")
     if upload.size > max_bytes:
         return _("Berkas terlalu besar: paling besar %(mb)s MB.") % {
             "mb": max_bytes // (1024 * 1024)

@@ -550,7 +550,7 @@ def measurement_import(*, batch, data: bytes | None = None):
             except importer.ImportFileError as exc:
                 return finish(ImportStatus.REJECTED, exc.errors)
             batch.total_rows = table.size
-            batch.report["ignored_columns"] = table.ignored
+            batch.report = table.report
             batches.update(total_rows=batch.total_rows)
             if table.has_nik and nik_lookups_blocked(user=batch.uploaded_by):
                 nik_lookup_record(
@@ -580,6 +580,8 @@ def measurement_import(*, batch, data: bytes | None = None):
             batch.flagged_rows = checked.flagged_rows
             if checked.zscores is not None:
                 batch.report["zscore_differences"] = checked.zscores.report()
+            if checked.masked_nik_rows:
+                batch.report["masked_nik_rows"] = checked.masked_nik_rows
             errors = checked.errors
             if checked.error_count > len(errors):
                 more = checked.error_count - len(errors)

@@ -537,5 +537,5 @@ def test_oversize_and_wrong_files_get_a_form_error(client, accounts, media, sett
     response = upload(client, csv_bytes([row(1), row(2)]))
     assert "Berkas terlalu besar" in response.content.decode()
     response = upload(client, b"NIK\n", name="pengukuran.pdf")
-    assert "Pilih berkas .csv atau .xlsx." in response.content.decode()
+    assert "Pilih berkas .csv, .xlsx atau .xls." in response.content.decode()
     assert ImportBatch.objects.count() == 0

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"Berkas tidak ditemukan: {file}")
         if file.suffix.lower() not in EXTENSIONS:
-            raise CommandError("Pilih berkas .csv atau .xlsx.")
+            raise CommandError("Pilih berkas .csv, .xlsx atau .xls.")
         uploader = self._uploader(user)
         with file.open("rb") as source:
             batch = ImportBatch.objects.create(
