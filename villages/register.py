@@ -126,6 +126,9 @@ FIELD_COLUMN = {
 }
 YES = {"ya", "y", "yes", "1", "true", "sudah", "ada"}
 NO = {"tidak", "t", "no", "n", "0", "false", "belum", "belum ada", "-"}
+# Each row goes through the services inside the request: a register is a
+# district's (285 in Kabupaten Pekalongan) or a province's, not the country's.
+MAX_ROWS = 10_000
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
 
@@ -217,6 +220,19 @@ def register_import(
         return report
 
     report.rows = len(rows)
+    if len(rows) > MAX_ROWS:
+        report.problems = [
+            problem(
+                numbers[MAX_ROWS],
+                "",
+                _(
+                    "Berkas berisi lebih dari %(n)s baris data; bagi menjadi "
+                    "beberapa berkas."
+                )
+                % {"n": MAX_ROWS},
+            )
+        ]
+        return report
     cells = [{key: row[i].strip() for key, i in columns.items()} for row in rows]
     checker = _Checker(user, cells)
     try:
@@ -298,28 +314,26 @@ class _Checker:
         )
         names = {_norm(r.get("desa", "")) for r in rows if not r.get("code")} - {""}
         self.by_name = {}
-        for region in (
-            Region.objects.filter(level=RegionLevel.DESA)
-            .annotate(lname=Lower("name"))
-            .filter(lname__in=names)
-            .select_related("kecamatan")
-        ):
-            self.by_name.setdefault(_norm(region.name), []).append(region)
+        for part in _chunks(names):
+            for region in (
+                Region.objects.filter(level=RegionLevel.DESA)
+                .annotate(lname=Lower("name"))
+                .filter(lname__in=part)
+                .select_related("kecamatan")
+            ):
+                self.by_name.setdefault(_norm(region.name), []).append(region)
         usernames = {r.get("plkb") for r in rows} - {"", None}
+        accounts = managed_users(user).filter(is_active=True)
         self.officers = {
-            u.username.lower(): u
-            for u in managed_users(user)
-            .filter(username__in=usernames, is_active=True)
-            .select_related("field_officer")
+            u.username: u
+            for part in _chunks(usernames)
+            for u in accounts.filter(username__in=part).select_related("field_officer")
         }
+        regions = [*self.by_code, *(r.code for v in self.by_name.values() for r in v)]
         self.kampungs = {
             k.region_id: k
-            for k in KampungKB.objects.filter(
-                region__in=[
-                    *self.by_code,
-                    *(r.code for v in self.by_name.values() for r in v),
-                ]
-            )
+            for part in _chunks(regions)
+            for k in KampungKB.objects.filter(region__in=part)
         }
 
     def check(self, row):
@@ -392,7 +406,7 @@ class _Checker:
         username = row.get("plkb", "")
         if not username:
             return None
-        account = self.officers.get(username.lower())
+        account = self.officers.get(username)
         officer = getattr(account, "field_officer", None) if account else None
         if account is None or account.role != Role.PLKB or officer is None:
             raise _RowError(
@@ -401,6 +415,13 @@ class _Checker:
                 % {"username": username},
             )
         return officer
+
+
+def _chunks(values, size=500):
+    """Slices of a long list, each within SQLite's limit on query parameters."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _date(row, key):

@@ -383,3 +383,21 @@ def test_the_command_imports_as_the_user(desa, staf, tmp_path):
     User.objects.create_user("pimpinan.kab", role=Role.PIMPINAN)
     with pytest.raises(CommandError, match="tidak boleh"):
         call_command("import_kampung", str(path), user="pimpinan.kab")
+
+
+def test_the_same_desa_twice_in_one_file_is_a_row_error(page, desa):
+    response = upload(page, xlsx([row(desa[0].code), row(desa[0].code)]))
+
+    assert problems(response) == [(3, "Kode wilayah")]
+    assert "sudah memiliki Kampung KB" in response.content.decode()
+    assert not KampungKB.objects.exists()
+
+
+def test_a_file_beyond_the_row_limit_is_refused_whole(page, desa, monkeypatch):
+    monkeypatch.setattr("villages.register.MAX_ROWS", 2)
+
+    response = upload(page, xlsx([row(d.code) for d in desa[:3]]))
+
+    assert problems(response) == [(4, "")]
+    assert "bagi menjadi beberapa berkas" in response.content.decode()
+    assert not KampungKB.objects.exists()
