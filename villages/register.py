@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
@@ -268,6 +269,9 @@ def register_import(
 def _columns(header):
     """Where each known column is, and the headers that are not ours."""
     wanted = {_norm(title): key for key, title, _help in COLUMNS}
+    # Also the template's Indonesian headers, whatever the uploader's language.
+    with translation.override("id"):
+        wanted.update({_norm(title): key for key, title, _help in COLUMNS})
     columns, ignored = {}, []
     for i, title in enumerate(header):
         key = wanted.get(_norm(title))

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -24,6 +25,7 @@ from villages.models import (
     Region,
     RegionLevel,
 )
+from villages.register import register_import
 
 LAUNCH = datetime.date(2024, 7, 30)  # Kabupaten Pekalongan's 285 Kampung KB (seed 002)
 HEADER = [
@@ -401,3 +403,15 @@ def test_a_file_beyond_the_row_limit_is_refused_whole(page, desa, monkeypatch):
     assert problems(response) == [(4, "")]
     assert "bagi menjadi beberapa berkas" in response.content.decode()
     assert not KampungKB.objects.exists()
+
+
+def test_an_english_speaking_uploader_can_send_the_indonesian_template(desa, staf):
+    with translation.override("en"):
+        report = register_import(
+            user=staf,
+            data=xlsx([row(desa[0].code), row(desa[1].code, level="x")]),
+            file_name="register.xlsx",
+        )
+
+    # Problems name the column in the uploader's language.
+    assert [(p["row"], p["column"]) for p in report.problems] == [(3, "Classification")]
