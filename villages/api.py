@@ -127,7 +127,7 @@ class KampungViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         request={"multipart/form-data": serializers.RegisterImportSerializer},
         responses={
             200: serializers.RegisterReportSerializer,
-            400: OpenApiResponse(
+            422: OpenApiResponse(
                 serializers.RegisterReportSerializer,
                 description="Problems found; nothing saved (all or nothing)",
             ),
@@ -153,7 +153,10 @@ class KampungViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         refused = report.problems and not data["save_valid_only"]
         return Response(
             report.as_dict(),
-            status=status.HTTP_400_BAD_REQUEST if refused else status.HTTP_200_OK,
+            # 422, not 400: the request was well formed, the file's rows were not.
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY
+            if refused
+            else status.HTTP_200_OK,
         )
 
     @extend_schema(

@@ -345,7 +345,7 @@ def test_the_api_answers_the_report(desa, staf):
     refused = api.post(
         url, {"file": SimpleUploadedFile("r.xlsx", bad)}, format="multipart"
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert refused.json()["problems"][0]["row"] == 3
     assert refused.json()["problems"][0]["column"] == "Klasifikasi"
     assert not KampungKB.objects.exists()
