@@ -44,6 +44,7 @@ officer's only desa, a launch's Kampung KB outside the editor's scope).
 """
 
 import datetime
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -54,6 +55,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.test import Client, override_settings
 from django.urls import reverse
+from openpyxl import Workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -402,6 +404,16 @@ class Resource:
     prepare: Callable | None = None  # (ctx, target) -> None, before the request
 
 
+def _register_file(code):
+    """A Kampung KB register (villages.register) of one row for this desa."""
+    book = Workbook()
+    book.active.append(["Kode wilayah", "Tanggal pencanangan", "Klasifikasi"])
+    book.active.append([code, "2023-06-07", "dasar"])
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile("register.xlsx", out.getvalue())
+
+
 def _kampung(ctx, t):
     return KampungKB.objects.get(pk=ctx.kampung[t])
 
@@ -664,6 +676,42 @@ RESOURCES = {
     ),
     "proposal_list_get": Resource(
         False, "get", _fixed_url("proposal-list"), NO_TARGET, staff_only(200)
+    ),
+    "kampung_create_get": Resource(
+        False, "get", _fixed_url("kampung-create"), NO_TARGET, staff_only(200)
+    ),
+    "kampung_create_post": Resource(
+        False,
+        "post",
+        _fixed_url("kampung-create"),
+        KABKOTA_TARGETS,
+        kabkota_create(302, refused=FORM_ERROR),
+        data=lambda ctx, t: {
+            "region": NEW_KAMPUNG_DESA[t],
+            "formed_on": "2023-06-07",
+            "level": "dasar",
+        },
+        state=lambda ctx, t: KampungKB.objects.filter(
+            region=NEW_KAMPUNG_DESA[t]
+        ).exists(),
+    ),
+    "kampung_register_template_get": Resource(
+        False, "get", _fixed_url("register-template"), NO_TARGET, staff_only(200)
+    ),
+    "kampung_register_upload_get": Resource(
+        False, "get", _fixed_url("register-upload"), NO_TARGET, staff_only(200)
+    ),
+    # A row outside the uploader's regions is a row error: nothing saved (200).
+    "kampung_register_upload_post": Resource(
+        False,
+        "post",
+        _fixed_url("register-upload"),
+        KABKOTA_TARGETS,
+        kabkota_create(200, refused=FORM_ERROR),
+        data=lambda ctx, t: {"file": _register_file(NEW_KAMPUNG_DESA[t])},
+        state=lambda ctx, t: KampungKB.objects.filter(
+            region=NEW_KAMPUNG_DESA[t]
+        ).exists(),
     ),
     "launch_list_get": Resource(
         False, "get", _fixed_url("launch-list"), NO_TARGET, EVERYONE

@@ -10,6 +10,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from kampungkb.access import require, scoped
@@ -28,6 +29,7 @@ from .models import (
     ProgramIntegration,
     Region,
 )
+from .register import register_import
 from .services import (
     kampung_classify,
     kampung_create,
@@ -120,6 +122,42 @@ class KampungViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         version = data.pop("version")
         kampung_update(kampung=kampung, expected_version=version, **data)
         return self._answer(kampung)
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.RegisterImportSerializer},
+        responses={
+            200: serializers.RegisterReportSerializer,
+            422: OpenApiResponse(
+                serializers.RegisterReportSerializer,
+                description="Problems found; nothing saved (all or nothing)",
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser],
+    )
+    def register_import(self, request):
+        """Import the register (template at /kampung/impor/templat.xlsx); the report."""
+        require(request.user, "kampung.add")
+        data = _valid(serializers.RegisterImportSerializer, request)
+        upload = data["file"]
+        report = register_import(
+            user=request.user,
+            data=upload.read(),
+            file_name=upload.name,
+            save_valid_only=data["save_valid_only"],
+        )
+        refused = report.problems and not data["save_valid_only"]
+        return Response(
+            report.as_dict(),
+            # 422, not 400: the request was well formed, the file's rows were not.
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY
+            if refused
+            else status.HTTP_200_OK,
+        )
 
     @extend_schema(
         request=serializers.KampungDeactivateSerializer,

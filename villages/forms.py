@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 from django.utils.text import capfirst
@@ -384,3 +385,64 @@ class AssignForm(forms.Form):
             required=False,
             widget=date_input(),
         )
+
+
+class RegisterUploadForm(forms.Form):
+    """A Kampung KB register file, checked and saved by villages.register."""
+
+    file = forms.FileField(
+        label=_("Berkas register Kampung KB (.xlsx atau .csv)"),
+        help_text=_("Isi templat: satu baris per Kampung KB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.xls"}),
+    )
+    save_valid_only = forms.BooleanField(
+        label=_("Simpan baris yang benar saja"),
+        help_text=_(
+            "Tanpa centang, tidak ada yang disimpan bila ada satu baris yang salah."
+        ),
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MEASUREMENT_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                _("Berkas terlalu besar: paling besar %(mb)s MB.")
+                % {"mb": limit // (1024 * 1024)}
+            )
+        return upload
+
+
+class KampungCreateForm(forms.Form):
+    """One new Kampung KB with its first classification."""
+
+    name = forms.CharField(
+        label=_label(KampungKB, "name"),
+        max_length=150,
+        required=False,
+        help_text=_('Kosong: "Kampung KB" dan nama desa/kelurahan.'),
+    )
+    formed_on = forms.DateField(
+        label=_label(KampungKB, "formed_on"), widget=date_input()
+    )
+    sk_number = forms.CharField(
+        label=_label(KampungKB, "sk_number"), max_length=100, required=False
+    )
+    sk_date = forms.DateField(
+        label=_label(KampungKB, "sk_date"), required=False, widget=date_input()
+    )
+    level = forms.ChoiceField(
+        label=_("Klasifikasi awal"), choices=ClassificationLevel.choices
+    )
+    effective_on = forms.DateField(
+        label=_("Tanggal klasifikasi"),
+        required=False,
+        widget=date_input(),
+        help_text=_("Kosong: tanggal pencanangan."),
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = region_field(regions, label=_label(KampungKB, "region"))
+        self.order_fields(["region"])

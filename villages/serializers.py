@@ -335,3 +335,24 @@ class AssignmentSerializer(serializers.ModelSerializer):
         model = OfficerAssignment
         fields = ["id", "officer", "region", "assigned_on"]
         validators = []
+
+
+class RegisterImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The register: XLSX or CSV laid out as /kampung/impor/templat.xlsx"
+    )
+    save_valid_only = serializers.BooleanField(
+        default=False,
+        help_text="Save the valid rows even if others have problems",
+    )
+
+
+class RegisterReportSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    saved = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.DictField())
+    ignored_columns = serializers.ListField(child=serializers.CharField())

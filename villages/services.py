@@ -137,6 +137,22 @@ def kampung_create(
     return kampung
 
 
+@transaction.atomic
+def kampung_register(*, level, level_on=None, **fields) -> KampungKB:
+    """A new Kampung KB with its first classification, as one write."""
+    kampung = kampung_create(**fields)
+    kampung_classify(
+        kampung=kampung,
+        level=level,
+        effective_on=level_on or kampung.formed_on,
+        basis=ClassificationBasis.SK
+        if kampung.sk_number
+        else ClassificationBasis.LAUNCH,
+        decision_ref=kampung.sk_number,
+    )
+    return kampung
+
+
 def _region_taken():
     # The message full_clean gives when the desa already has its Kampung KB.
     field = KampungKB._meta.get_field("region")

@@ -5,6 +5,13 @@ from . import views
 urlpatterns = [
     path("wilayah/", views.home, name="registry"),
     path("wilayah/<str:code>/", views.region_detail, name="region-detail"),
+    path("kampung/baru/", views.kampung_create, name="kampung-create"),
+    path("kampung/impor/", views.register_upload, name="register-upload"),
+    path(
+        "kampung/impor/templat.xlsx",
+        views.register_template,
+        name="register-template",
+    ),
     path("kampung/<int:pk>/", views.kampung_detail, name="kampung-detail"),
     path("kampung/<int:pk>/ubah/", views.kampung_edit, name="kampung-edit"),
     path("kampung/<int:pk>/pokja/", views.pokja_edit, name="pokja-edit"),

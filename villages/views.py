@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,15 +10,17 @@ from django.views.decorators.http import require_POST
 from kampungkb.access import can, region_within, require, scoped, user_scope
 from kampungkb.once import once_only
 
-from . import services
+from . import register, services
 from .forms import (
     AssignForm,
     DecisionForm,
+    KampungCreateForm,
     KampungForm,
     LaunchForm,
     PokjaFormSet,
     ProgramChecklist,
     ProposalForm,
+    RegisterUploadForm,
     TargetForm,
     VersionForm,
     add_service_errors,
@@ -77,6 +79,7 @@ def home(request):
                 "summaries": summaries,
                 "total": total,
                 "shortcuts": active_kabkota,
+                "can_add": can(request.user, "kampung.add"),
             },
         )
     if len(scope.read) == 1 and not scope.write:
@@ -86,6 +89,7 @@ def home(request):
         "villages/home.html",
         {
             "regions": scope.read,
+            "can_add": can(request.user, "kampung.add"),
             "my_kampungs": kampung_list_for(
                 scoped(KampungKB.objects, request.user, write=True)
             )
@@ -100,6 +104,7 @@ def region_detail(request, code):
     context = {
         "region": region,
         "breadcrumbs": readable_ancestors(request.user, region),
+        "can_add": can(request.user, "kampung.add", region),
     }
     if region.level == RegionLevel.DESA:
         context["kampung"] = (
@@ -177,6 +182,55 @@ def _kampung_for(request, pk, action):
 
 def _post(request):
     return request.POST if request.method == "POST" else None
+
+
+@once_only
+def kampung_create(request):
+    require(request.user, "kampung.add")
+    form = KampungCreateForm(
+        _post(request),
+        regions=_writable(request.user, RegionLevel.DESA),
+    )
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        require(request.user, "kampung.add", data["region"])
+        try:
+            kampung = services.kampung_register(
+                level_on=data.pop("effective_on"), **data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Kampung KB ditambahkan."))
+            return redirect("kampung-detail", pk=kampung.pk)
+    return render(request, "villages/kampung_create.html", {"form": form})
+
+
+def register_template(request):
+    require(request.user, "kampung.add")
+    response = HttpResponse(
+        register.template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="templat-kampung-kb.xlsx"'
+    return response
+
+
+def register_upload(request):
+    require(request.user, "kampung.add")
+    form = RegisterUploadForm(_post(request), request.FILES or None)
+    report = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = register.register_import(
+            user=request.user,
+            data=upload.read(),
+            file_name=upload.name,
+            save_valid_only=form.cleaned_data["save_valid_only"],
+        )
+    return render(
+        request, "villages/register_upload.html", {"form": form, "report": report}
+    )
 
 
 def kampung_edit(request, pk):
