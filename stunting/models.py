@@ -153,8 +153,14 @@ class Measurement(models.Model):
     lila_cm = models.DecimalField(
         _("LiLA (cm)"), max_digits=4, decimal_places=1, null=True, blank=True
     )
+    # A database default too: writers that COPY rows (the synthetic generator)
+    # name only the columns they fill.
     weight_gain = models.CharField(
-        _("naik berat badan"), max_length=1, choices=WeightGain.choices, blank=True
+        _("naik berat badan"),
+        max_length=1,
+        choices=WeightGain.choices,
+        blank=True,
+        db_default="",
     )
     vitamin_a_count = models.PositiveSmallIntegerField(
         _("jumlah vitamin A"), null=True, blank=True
