@@ -40,8 +40,8 @@ def _user(username, role, regions=()):
 
 
 def _in_xlsx(text):
-    """`text` quoted, as read back: XML reads a bare carriage return as a newline."""
-    return "'" + text.replace("\r", "\n")
+    """`text` quoted, as read back (openpyxl with lxml keeps a carriage return)."""
+    return "'" + text
 
 
 def _formulas(book):
