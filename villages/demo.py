@@ -1,4 +1,6 @@
-"""Demo registry for Kota and Kabupaten Pekalongan, from the seed articles in shared/seeds.
+"""Demo registry for Kota and Kabupaten Pekalongan, from five public news reports.
+
+Each is cited by publisher, date and title (2023-2025).
 
 Every value the sources do not give is marked in an `illustrative_note`. Loading
 twice adds nothing.
@@ -28,20 +30,19 @@ KABUPATEN = "33.26"
 
 SOURCE_000 = (
     "Pemkot Pekalongan, 'Tahun 2023 Pemkot Targetkan 13 Kelurahan Sandang Kampung KB', "
-    "7 Juni 2023 (shared/seeds/000)"
+    "7 Juni 2023"
 )
 SOURCE_001 = (
-    "ANTARA (Kutnadi), peluncuran kedua 13 Kampung KB Kota Pekalongan, Juni 2023 "
-    "(shared/seeds/001)"
+    "ANTARA (Kutnadi), peluncuran kedua 13 Kampung KB Kota Pekalongan, Juni 2023"
 )
-SOURCE_002 = "'285 Kampung KB Di Lauching' (Yon), 30 Juli 2024 (shared/seeds/002)"
+SOURCE_002 = "'285 Kampung KB Di Lauching' (Yon), 30 Juli 2024"
 SOURCE_003 = (
     "Dinkominfo Kota Pekalongan, 'Dinsos-P2KB Evaluasi dan Bina 27 Kampung KB', "
-    "29 April 2025 (shared/seeds/003)"
+    "29 April 2025"
 )
 SOURCE_004 = (
     "Tribun-Pantura.com (Indra Dwi Purnomo), 'Dinsos-P2KB Kota Pekalongan Targetkan 27 "
-    "Kampung KB Terbentuk pada Tahun 2024', 17 Juli 2023 (shared/seeds/004)"
+    "Kampung KB Terbentuk pada Tahun 2024', 17 Juli 2023"
 )
 
 # Kota Pekalongan: 6 formed in 2022, 13 in 2023 (two launches), 8 in 2024.
@@ -148,7 +149,8 @@ def _load_kota():
         KOTA_2022_KNOWN,
         KOTA_2022_DATE,
         f"{SOURCE_000}; {SOURCE_003}",
-        "Sumber: sudah ada sebelum 2023 (2022 menurut seed 000/004); tanggal 1 Juli 2022 ilustratif.",
+        "Sumber: sudah ada sebelum 2023 (dibentuk 2022 menurut Pemkot Pekalongan, 7 Juni 2023, dan "
+        "Tribun-Pantura.com, 17 Juli 2023); tanggal 1 Juli 2022 ilustratif.",
     )
     form_all(
         KOTA_2022_GUESSED,

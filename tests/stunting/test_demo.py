@@ -75,4 +75,4 @@ def test_the_reported_series_of_domain_md_each_with_its_source():
     }
     assert not ReportedPrevalence.objects.filter(citation="").exists()
     other = ReportedPrevalence.objects.get(source="other")
-    assert "seeds/003" in other.citation and "SSGI" in other.note
+    assert "Dinkominfo Kota Pekalongan" in other.citation and "SSGI" in other.note
