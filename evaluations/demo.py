@@ -66,7 +66,7 @@ def _kota_kampung(name):
 
 @transaction.atomic
 def evaluation_demo_load() -> dict:
-    """Load the 2025 cycle (open for scoring) and the two awards of seed 003."""
+    """Load the 2025 cycle (open for scoring) and the two awards it reported."""
     kota = Region.objects.get(code=KOTA)
     made = {"cycles": 0, "awards": 0}
     cycle = Cycle.objects.filter(region=kota, name=CYCLE_NAME).first()

