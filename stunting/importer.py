@@ -433,6 +433,7 @@ class Checker:
     def __init__(self, table: Table, user):
         self.table = table
         self.scope = user_scope(user).write
+        self.in_scope = _Parsed(self._in_scope)  # per region code, asked per row
         self.today = timezone.localdate().toordinal()
         self.result = Checked()
         if any(f"zs_{name}" in table.headers for name in compare.COLUMNS):
@@ -924,7 +925,7 @@ class Checker:
             known = self.known.get(key)
             if known is None:
                 self.known[key] = (b, s, int(rows[i]), None)
-            elif known[3] is not None and not self._in_scope(known[3]):
+            elif known[3] is not None and not self.in_scope[known[3]]:
                 outside[i] = True
                 self.outside.add(key)
             elif (known[0], known[1]) != (b, s):
