@@ -76,11 +76,28 @@ class RefreshStatus(models.TextChoices):
 ACTIVE_STATUSES = (RefreshStatus.QUEUED, RefreshStatus.RUNNING)
 
 
-class RefreshRun(models.Model):
-    """A refresh of every indicator of a region (or the country), nightly or asked for.
+class RefreshTrigger(models.TextChoices):
+    """What started a refresh: every path that computes figures records a run."""
 
-    At most one run per region is queued or running (a database constraint), so a
-    second request joins the first instead of queueing the same work again.
+    REQUEST = "request", _("diminta dari dasbor")
+    NIGHTLY = "nightly", _("jadwal malam")
+    CHANGE = "change", _("otomatis setelah data berubah")
+    COMMAND = "command", _("perintah server")
+
+
+# Runs that are queued for a region: one at a time there, a second request joins.
+QUEUED_TRIGGERS = (RefreshTrigger.REQUEST, RefreshTrigger.NIGHTLY)
+
+
+class RefreshRun(models.Model):
+    """A refresh of every indicator of a region (or the country) for some years.
+
+    Every refresh is recorded, whatever started it (`trigger`): a run asked for
+    from a dashboard or the nightly one covers every year; one owed by a change
+    covers the years from the change on, one row per kab/kota it recomputed. At
+    most one asked-for or nightly run per region is queued or running (a database
+    constraint), so a second request joins the first instead of queueing the same
+    work again.
     """
 
     # COUNTRY_CODE (the nightly refresh, or an administrator's), a province or a
@@ -102,6 +119,15 @@ class RefreshRun(models.Model):
         choices=RefreshStatus.choices,
         default=RefreshStatus.QUEUED,
     )
+    trigger = models.CharField(
+        _("pemicu"),
+        max_length=8,
+        choices=RefreshTrigger.choices,
+        default=RefreshTrigger.REQUEST,
+    )
+    # The years recomputed; from PROGRAM_START's year: every year there was.
+    first_year = models.PositiveSmallIntegerField(_("tahun pertama"), null=True)
+    last_year = models.PositiveSmallIntegerField(_("tahun terakhir"), null=True)
     steps_done = models.PositiveIntegerField(_("langkah selesai"), default=0)
     steps_total = models.PositiveIntegerField(_("jumlah langkah"), default=0)
     message = models.TextField(_("pesan"), blank=True)
@@ -116,13 +142,28 @@ class RefreshRun(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["region_code"],
-                condition=models.Q(status__in=ACTIVE_STATUSES),
+                condition=models.Q(
+                    status__in=ACTIVE_STATUSES, trigger__in=QUEUED_TRIGGERS
+                ),
                 name="one_active_refresh_per_region",
             )
+        ]
+        indexes = [
+            models.Index(fields=["region_code", "created_at"]),
+            models.Index(fields=["created_at"]),
         ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def when(self):
+        """When it ended, or else when it started, or was asked for."""
+        return self.finished_at or self.started_at or self.created_at
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
 
     @property
     def percent(self):

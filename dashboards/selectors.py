@@ -9,7 +9,7 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from kampungkb.access import can, code_within, user_scope
-from villages.models import RegionLevel
+from villages.models import PROGRAM_START, Region, RegionLevel
 
 from .models import COUNTRY_CODE, RefreshRun, Snapshot
 
@@ -91,9 +91,49 @@ def refresh_run_latest(*, user, region_code: str):
     return refresh_runs_for(user=user).filter(region_code__in=covering).first()
 
 
-def refresh_ever_run(*, region_codes) -> bool:
-    """Whether a refresh of these regions (or of an ancestor) was ever asked for."""
-    return RefreshRun.objects.filter(region_code__in=_covering(region_codes)).exists()
+@dataclass(frozen=True)
+class RefreshLine:
+    run: RefreshRun
+    region: str  # the name of the region it covered
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """The latest full and partial refresh that computed a region's figures."""
+
+    full: RefreshLine | None
+    partial: RefreshLine | None
+
+
+def _lines(*runs) -> list[RefreshLine | None]:
+    codes = {run.region_code for run in runs if run}
+    names = dict(
+        (region.code, region.label) for region in Region.objects.filter(code__in=codes)
+    )
+    names[COUNTRY_CODE] = "Indonesia"
+    return [
+        RefreshLine(run, names.get(run.region_code, run.region_code)) if run else None
+        for run in runs
+    ]
+
+
+def refresh_state(*, region_codes) -> RefreshState:
+    """The latest refresh of every year covering these regions whole (`full`), and
+    the latest other one that touched them (some years, or a region inside them),
+    whatever started it: the nightly run, a request, a change or the command."""
+    covering = _covering(region_codes)
+    whole = Q(region_code__in=covering, first_year=PROGRAM_START.year)
+    touching = Q(region_code__in=covering)
+    for code in region_codes:
+        if code == COUNTRY_CODE:
+            touching = Q()
+            break
+        touching |= Q(region_code__startswith=code + ".")
+    runs = RefreshRun.objects.order_by("-created_at")
+    full, partial = _lines(
+        runs.filter(whole).first(), runs.filter(touching).exclude(whole).first()
+    )
+    return RefreshState(full=full, partial=partial)
 
 
 def refresh_allowed(*, user, region_code: str) -> bool:

@@ -11,14 +11,17 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kampungkb import background
 from villages.models import PROGRAM_START
 
 from .models import (
     ACTIVE_STATUSES,
     COUNTRY_CODE,
+    QUEUED_TRIGGERS,
     PendingRefresh,
     RefreshRun,
     RefreshStatus,
+    RefreshTrigger,
 )
 from .refresh import all_years, snapshot_refresh
 
@@ -56,20 +59,28 @@ def pending_refresh_owe(*, region_code: str, since: datetime.date, now) -> None:
 
 
 def pending_refresh_enqueue() -> bool:
-    """Ask a worker to refresh what is owed, shortly; False if no broker answers.
+    """Ask for what is owed to be refreshed shortly, after the response; False if
+    no broker answers.
 
-    A burst of changes enqueues several tasks; the first refreshes everything
-    owed and the rest find nothing to do. If the broker is down, the owed rows
-    wait for the periodic sweep.
+    A burst of changes enqueues several tasks (on the embedded background thread,
+    one); the first refreshes everything owed and the rest find nothing to do. If
+    the broker is down, the owed rows wait for the periodic sweep.
     """
     from .tasks import refresh_pending
 
     try:
-        refresh_pending.apply_async(countdown=settings.DASHBOARD_REFRESH_DELAY_S)
+        background.enqueue(
+            refresh_pending, countdown=settings.DASHBOARD_REFRESH_DELAY_S
+        )
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep catches up
         log.warning("Indicator refresh not queued (%s); the sweep will run it.", exc)
         return False
     return True
+
+
+# Runs of owed refreshes older than this are dropped once a newer one of the
+# same region is recorded: the table stays small, the latest stays told.
+CHANGE_RUNS_KEPT = datetime.timedelta(days=30)
 
 
 def pending_refresh_run() -> list[str]:
@@ -78,14 +89,91 @@ def pending_refresh_run() -> list[str]:
     if not owed:
         return []
     since = min(row.since for row in owed)
-    snapshot_refresh(
+    codes = [row.region_code for row in owed]
+    snapshot_refresh_recorded(
         years=[y for y in all_years() if y >= since.year],
-        within=[row.region_code for row in owed],
+        within=codes,
+        trigger=RefreshTrigger.CHANGE,
     )
     # A change made while this ran moved changed_at: its row stays owed.
     for row in owed:
         PendingRefresh.objects.filter(pk=row.pk, changed_at=row.changed_at).delete()
-    return [row.region_code for row in owed]
+    RefreshRun.objects.filter(
+        trigger=RefreshTrigger.CHANGE,
+        region_code__in=codes,
+        created_at__lt=timezone.now() - CHANGE_RUNS_KEPT,
+    ).delete()
+    return codes
+
+
+def _pending_refresh_paid(*, within, years, since_time) -> int:
+    """Forget owed refreshes a finished refresh has covered; give how many.
+
+    Covered: the owed region lies within the refresh, its years run from the owed
+    date to this year, and the change came before the refresh began.
+    """
+    years = sorted(years)
+    if not years or years[-1] < timezone.localdate().year:
+        return 0
+    paid = Q(changed_at__lt=since_time, since__year__gte=years[0])
+    if within is not None:
+        inside = Q(pk__in=[])
+        for code in within:
+            inside |= Q(region_code=code) | Q(region_code__startswith=code + ".")
+        paid &= inside
+    return PendingRefresh.objects.filter(paid).delete()[0]
+
+
+def snapshot_refresh_recorded(
+    *, years, within=None, trigger: str, progress=None
+) -> int:
+    """Refresh now, recording a run per region covered (the country if `within`
+    is None) with its progress and outcome; give the number of figures stored."""
+    years = sorted(set(years))
+    now = timezone.now()
+    runs = [
+        RefreshRun.objects.create(
+            region_code=code,
+            trigger=trigger,
+            status=RefreshStatus.RUNNING,
+            started_at=now,
+            first_year=years[0],
+            last_year=years[-1],
+            steps_total=len(years),
+        )
+        for code in (sorted(set(within)) if within is not None else [COUNTRY_CODE])
+    ]
+    with _held(runs):
+        return _recorded(runs=runs, years=years, within=within, progress=progress)
+
+
+def _recorded(*, runs, years, within, progress=None) -> int:
+    """Run the refresh of these running runs (their locks held); record its
+    progress and end."""
+    pks = [run.pk for run in runs]
+    started = timezone.now()
+
+    def step(done, total):
+        RefreshRun.objects.filter(pk__in=pks).update(steps_done=done)
+        if progress:
+            progress(done, total)
+
+    try:
+        rows = snapshot_refresh(years=years, within=within, progress=step)
+    except Exception:
+        RefreshRun.objects.filter(pk__in=pks).update(
+            status=RefreshStatus.FAILED,
+            finished_at=timezone.now(),
+            message=_("Gagal; angka sebelumnya tetap utuh."),
+        )
+        raise
+    RefreshRun.objects.filter(pk__in=pks).update(
+        status=RefreshStatus.DONE,
+        finished_at=timezone.now(),
+        message=_("%(rows)s angka diperbarui.") % {"rows": rows},
+    )
+    _pending_refresh_paid(within=within, years=years, since_time=started)
+    return rows
 
 
 # A run queued or running this long is dead: refresh_all's hard limit is 55 min.
@@ -130,17 +218,21 @@ def refresh_runs_expire() -> int:
 
 
 def refresh_run_active(*, region_code: str) -> RefreshRun | None:
-    """The queued or running refresh that covers this region, if any."""
+    """The queued or running refresh of every year that covers this region, if any."""
     return (
         RefreshRun.objects.filter(
-            status__in=ACTIVE_STATUSES, region_code__in=_covering(region_code)
+            status__in=ACTIVE_STATUSES,
+            trigger__in=QUEUED_TRIGGERS,
+            region_code__in=_covering(region_code),
         )
         .order_by("created_at")
         .first()
     )
 
 
-def refresh_run_open(*, region_code: str, user=None) -> tuple[RefreshRun, bool]:
+def refresh_run_open(
+    *, region_code: str, user=None, trigger: str = RefreshTrigger.REQUEST
+) -> tuple[RefreshRun, bool]:
     """A new queued run for the region, or the one already going that covers it.
 
     Two requests at the same moment: the database's one-active-run constraint
@@ -152,13 +244,17 @@ def refresh_run_open(*, region_code: str, user=None) -> tuple[RefreshRun, bool]:
         return going, False
     try:
         with transaction.atomic():
+            years = all_years()
             run = RefreshRun.objects.create(
                 region_code=region_code,
                 requested_by=user,
-                steps_total=len(all_years()),
+                trigger=trigger,
+                first_year=years[0],
+                last_year=years[-1],
+                steps_total=len(years),
             )
     except IntegrityError:
-        return refresh_run_open(region_code=region_code, user=user)
+        return refresh_run_open(region_code=region_code, user=user, trigger=trigger)
     return run, True
 
 
@@ -167,7 +263,8 @@ def refresh_run_request(
 ) -> tuple[RefreshRun, bool]:
     """Queue a refresh of a region (or the country) unless one covering it is
     already going; give the run, whose page shows its progress, and whether it is
-    new. Who may ask for which region is the caller's check."""
+    new. It runs after the response, in every mode. Who may ask for which region
+    is the caller's check."""
     from .tasks import refresh_all
 
     run, created = refresh_run_open(region_code=region_code, user=user)
@@ -176,7 +273,7 @@ def refresh_run_request(
 
     def enqueue():
         try:
-            refresh_all.delay(run.pk)
+            background.enqueue(refresh_all, run.pk)
         except Exception as exc:  # noqa: BLE001 - any broker failure is shown to staff
             log.warning("Refresh %s not queued: %s", run.pk, exc)
             RefreshRun.objects.filter(pk=run.pk).update(
@@ -193,21 +290,23 @@ def refresh_run_request(
 
 
 @contextmanager
-def _held(run):
-    """Hold the run's advisory lock (PostgreSQL) while it runs: the sign of life
+def _held(runs):
+    """Hold the runs' advisory locks (PostgreSQL) while they run: the sign of life
     refresh_runs_expire looks for."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [RUN_LOCK_CLASS, run.pk])
+        for run in runs:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [RUN_LOCK_CLASS, run.pk])
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_CLASS, run.pk]
-            )
+            for run in runs:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_CLASS, run.pk]
+                )
 
 
 def refresh_run_execute(*, run: RefreshRun) -> RefreshRun:
@@ -217,36 +316,19 @@ def refresh_run_execute(*, run: RefreshRun) -> RefreshRun:
     """
     years = all_years()
     within = None if run.region_code == COUNTRY_CODE else [run.region_code]
-    with _held(run):
+    with _held([run]):
         started = RefreshRun.objects.filter(
             pk=run.pk, status=RefreshStatus.QUEUED
         ).update(
             status=RefreshStatus.RUNNING,
             started_at=timezone.now(),
+            first_year=years[0],
+            last_year=years[-1],
             steps_total=len(years),
         )
-        if not started:
-            run.refresh_from_db()
-            return run
-        # Runs left "running" by a worker that died are over: say so.
-        refresh_runs_expire()
-
-        def progress(done, total):
-            RefreshRun.objects.filter(pk=run.pk).update(steps_done=done)
-
-        try:
-            rows = snapshot_refresh(years=years, within=within, progress=progress)
-        except Exception:
-            RefreshRun.objects.filter(pk=run.pk).update(
-                status=RefreshStatus.FAILED,
-                finished_at=timezone.now(),
-                message=_("Gagal; angka sebelumnya tetap utuh."),
-            )
-            raise
-        RefreshRun.objects.filter(pk=run.pk).update(
-            status=RefreshStatus.DONE,
-            finished_at=timezone.now(),
-            message=_("%(rows)s angka diperbarui.") % {"rows": rows},
-        )
+        if started:
+            # Runs left "running" by a worker that died are over: say so.
+            refresh_runs_expire()
+            _recorded(runs=[run], years=years, within=within)
     run.refresh_from_db()
     return run

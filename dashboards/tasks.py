@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .models import COUNTRY_CODE, RefreshRun
+from .models import COUNTRY_CODE, RefreshRun, RefreshTrigger
 from .services import pending_refresh_run, refresh_run_execute, refresh_run_open
 
 
@@ -21,7 +21,9 @@ def refresh_all(run_id: int | None = None):
     if run_id:
         run = RefreshRun.objects.get(pk=run_id)
     else:
-        run, created = refresh_run_open(region_code=COUNTRY_CODE)
+        run, created = refresh_run_open(
+            region_code=COUNTRY_CODE, trigger=RefreshTrigger.NIGHTLY
+        )
         if not created:
             return run.pk
     refresh_run_execute(run=run)

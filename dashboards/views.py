@@ -87,7 +87,7 @@ def home(request):
                 ),
                 default=None,
             ),
-            "ever_refreshed": selectors.refresh_ever_run(
+            "refresh_state": selectors.refresh_state(
                 region_codes=[p.code for p in places]
             ),
         },
@@ -112,7 +112,7 @@ def _dashboard_page(request, code, *, home=False):
         "board": board,
         "place": place,
         "home": home,
-        "ever_refreshed": selectors.refresh_ever_run(region_codes=[place.code]),
+        "refresh_state": selectors.refresh_state(region_codes=[place.code]),
         **_refresh_button(request.user, board),
         "query": _query(board),
     }

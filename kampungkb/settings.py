@@ -115,6 +115,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default refreshes figures on a background thread while
+    # requests write: WAL lets readers go on during a write, a write waits for
+    # another (busy timeout) instead of failing with "database is locked", and
+    # IMMEDIATE takes the write lock at BEGIN, where waiting is still possible.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Web processes only (kampungkb/limits.py): PostgreSQL cancels a statement after this.
 WEB_STATEMENT_TIMEOUT_S = float(os.environ.get("WEB_STATEMENT_TIMEOUT_S", "30"))
@@ -270,6 +280,11 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get(
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, tasks run after the response on one background thread per
+# process (kampungkb/background.py); "inline" runs them at once (the tests).
+BACKGROUND_TASKS = os.environ.get("BACKGROUND_TASKS", "thread")
+if BACKGROUND_TASKS not in ("thread", "inline"):
+    raise ImproperlyConfigured("BACKGROUND_TASKS must be 'thread' or 'inline'.")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 # A request that enqueues a task must not hang when Redis is down: give up fast,

@@ -43,6 +43,14 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def background_work_inline():
+    """Work meant for after the response runs at once: figures are there right
+    after a save. tests/kampungkb/test_background.py covers the background thread."""
+    with override_settings(BACKGROUND_TASKS="inline"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with no drawn dashboard parts left by another."""

@@ -170,7 +170,9 @@ def test_two_requests_at_the_same_moment_make_one_run(people, monkeypatch):
             "(DATABASE_URL=postgres://...)"
         )
     enqueued = []
-    monkeypatch.setattr(refresh_all, "delay", enqueued.append)
+    monkeypatch.setattr(
+        refresh_all, "apply_async", lambda args, countdown=0: enqueued.append(args)
+    )
     barrier = threading.Barrier(2)
     results, errors = [], []
 

@@ -4,7 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboards.refresh import all_years, snapshot_refresh
+from dashboards.models import RefreshTrigger
+from dashboards.refresh import all_years
+from dashboards.services import snapshot_refresh_recorded
 from villages.models import Region
 
 
@@ -40,7 +42,13 @@ class Command(BaseCommand):
         def progress(done, total):
             self.stdout.write(f"  year {done}/{total} done")
 
-        rows = snapshot_refresh(years=years, within=within, progress=progress)
+        # Recorded as a run, so the dashboards tell when and what it covered.
+        rows = snapshot_refresh_recorded(
+            years=years,
+            within=within,
+            trigger=RefreshTrigger.COMMAND,
+            progress=progress,
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{rows:,} figures for {len(years)} year(s) in "
