@@ -68,3 +68,20 @@ def test_growth_classes_and_reasons_read_english_in_english():
         assert measurement_reasons("whz:oedema") == [
             "BB/TB: Ada edema: berat badan tidak dinilai"
         ]
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_is_said_once_in_plain_words(client, django_user_model):
+    django_user_model.objects.create_user("staf.kota", password="Sandi-yang-benar-1")
+
+    page = client.post(
+        "/masuk/", {"username": "staf.kota", "password": "salah"}
+    ).content.decode()
+
+    assert "Nama pengguna atau sandi salah. Huruf besar dan kecil dibedakan." in page
+    assert "nama pengguna nama pengguna" not in page.lower()
+    client.cookies["django_language"] = "en"
+    page = client.post(
+        "/masuk/", {"username": "staf.kota", "password": "salah"}
+    ).content.decode()
+    assert "Wrong username or password." in page

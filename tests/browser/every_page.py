@@ -330,7 +330,7 @@ TEXTS_JS = """() => {
 COVERED_JS = """async () => {
   const probes = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n && probes.length < 1500; n = walker.nextNode()) {
+  for (let n = walker.nextNode(); n && probes.length < 1000; n = walker.nextNode()) {
     const e = n.parentElement;
     if (!n.textContent.trim() || !e || e.closest('script, style, noscript, template, option, select, textarea')) continue;
     const s = getComputedStyle(e);
@@ -341,20 +341,26 @@ COVERED_JS = """async () => {
       const c = getComputedStyle(a);
       if (c.overflowX !== 'visible' || c.overflowY !== 'visible') clips.push(a);
     }
-    probes.push({node: n, el: e, clips, seen: 0, covered: 0, by: ''});
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const first = range.getClientRects()[0];
+    if (!first) continue;
+    probes.push({node: n, el: e, clips, top: first.top + scrollY, seen: 0, covered: 0, by: ''});
   }
   const describe = e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : ''}`;
   const range = document.createRange();
   const step = Math.max(200, Math.floor(innerHeight / 2));
   const positions = [];
   const last = () => document.scrollingElement.scrollHeight - innerHeight;
-  for (let y = 0; y < last() && positions.length < 30; y += step) positions.push(y);
+  for (let y = 0; y < last() && positions.length < 20; y += step) positions.push(y);
   positions.push(Math.max(0, last()));
   for (const top of positions) {
     window.scrollTo(0, top);
     await new Promise(r => requestAnimationFrame(r));
     for (const p of probes) {
-      // Where the text is now: a chart drawn late moves what is below it.
+      // Only the texts near the screen; their place is measured again (a chart
+      // drawn late moves what is below it).
+      if (p.top < top - innerHeight || p.top > top + 2 * innerHeight) continue;
       range.selectNodeContents(p.node);
       const rect = [...range.getClientRects()].find(r => r.width > 2 && r.height > 2);
       if (!rect) continue;

@@ -9,6 +9,7 @@ role-size-lang-page.png, and the findings of a role in test-artifacts/role.txt.
 
 import datetime
 import re
+import time
 
 import pytest
 from django.apps import apps
@@ -189,6 +190,7 @@ def _walk(role, users, paths, chromium, live_server, checks):
     errors = {f"error-{status}": path for status, path in refused.items()}
     errors["error-404-missing"] = MISSING
     findings, responses = [], []
+    started = time.monotonic()
     for size, (width, height) in SIZES.items():
         for lang in LANGUAGES:
             context = chromium.new_context(
@@ -214,10 +216,10 @@ def _walk(role, users, paths, chromium, live_server, checks):
                     full_page=True,
                 )
             context.close()
+    seconds = time.monotonic() - started
     (ARTIFACTS / f"{role}.txt").write_text(
-        f"{len(pages)} pages: {', '.join(sorted(pages))}\n\n"
-        + "\n".join(findings)
-        + "\n",
+        f"{len(pages)} pages, {len(pages) + len(errors)} x 4 visits in {seconds:.0f} s: "
+        f"{', '.join(sorted(pages))}\n\n" + "\n".join(findings) + "\n",
         encoding="utf-8",
     )
     return findings
