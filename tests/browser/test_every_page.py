@@ -77,7 +77,6 @@ def demo():
                 actor=admin,
                 username=f"{role}.kota",
                 role=kind,
-                first_name=role.title(),
                 regions=Region.objects.filter(code__in=codes),
             )
     evaluation_demo_scores(evaluator=users["evaluator"])
