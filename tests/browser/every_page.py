@@ -333,8 +333,9 @@ COVERED_JS = """async () => {
   for (let n = walker.nextNode(); n && probes.length < 1000; n = walker.nextNode()) {
     const e = n.parentElement;
     if (!n.textContent.trim() || !e || e.closest('script, style, noscript, template, option, select, textarea')) continue;
-    const s = getComputedStyle(e);
-    if (s.visibility === 'hidden' || s.opacity === '0' || !e.getClientRects().length) continue;
+    // Not drawn: the body of a closed <details> keeps boxes where nothing shows.
+    if (!e.checkVisibility({contentVisibilityAuto: true, opacityProperty: true,
+                            visibilityProperty: true})) continue;
     // The boxes that clip this text (a table scrolling sideways hides what is outside it).
     const clips = [];
     for (let a = e; a && a !== document.body; a = a.parentElement) {
@@ -352,7 +353,7 @@ COVERED_JS = """async () => {
   const step = Math.max(200, Math.floor(innerHeight / 2));
   const positions = [];
   const last = () => document.scrollingElement.scrollHeight - innerHeight;
-  for (let y = 0; y < last() && positions.length < 20; y += step) positions.push(y);
+  for (let y = 0; y < last() && positions.length < 60; y += step) positions.push(y);
   positions.push(Math.max(0, last()));
   for (const top of positions) {
     window.scrollTo(0, top);
@@ -371,7 +372,8 @@ COVERED_JS = """async () => {
       const hit = document.elementFromPoint(x, y);
       if (!hit) continue;
       p.seen += 1;
-      const own = hit === p.el || p.el.contains(hit) || hit.contains(p.el);
+      // The text's own element, or one around it; a child drawn there covers it.
+      const own = hit === p.el || hit.contains(p.el);
       // Inside one chart, plotly lays its own layers (a legend's click target) over its text.
       const plot = p.el.closest('.js-plotly-plot');
       const samePlot = plot && plot.contains(hit) && !hit.closest('.modebar');
