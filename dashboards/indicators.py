@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from evaluations.models import Award, Cycle, CycleStatus
 from evaluations.selectors import cycle_results
@@ -73,6 +73,14 @@ class Indicator:
         english = (get_language() or "id").startswith("en")
         return self.definition_en if english else self.definition_id
 
+    @property
+    def numerator(self):
+        return gettext(self.numerator_id) if self.numerator_id else ""
+
+    @property
+    def denominator(self):
+        return gettext(self.denominator_id) if self.denominator_id else ""
+
 
 def _count(code, name_id, name_en, definition_id, definition_en, **extra):
     return Indicator(
@@ -101,6 +109,12 @@ _LEVEL_WORDS = {
     ClassificationLevel.MANDIRI: "mandiri",
     ClassificationLevel.BERKELANJUTAN: "berkelanjutan (paripurna)",
 }
+_LEVEL_WORDS_EN = {
+    ClassificationLevel.DASAR: "basic",
+    ClassificationLevel.BERKEMBANG: "developing",
+    ClassificationLevel.MANDIRI: "independent",
+    ClassificationLevel.BERKELANJUTAN: "sustainable (paripurna)",
+}
 SOURCE_NAMES = {
     PrevalenceSource.SSGI: "SSGI",
     PrevalenceSource.SKI: "SKI",
@@ -108,6 +122,7 @@ SOURCE_NAMES = {
     PrevalenceSource.DINKES: "Dinkes",
     PrevalenceSource.OTHER: "lain",
 }
+SOURCE_NAMES_EN = {**SOURCE_NAMES, PrevalenceSource.OTHER: "other"}
 _AT_YEAR_END = (
     "Kampung KB aktif pada 31 Desember tahun itu.",
     "Active Kampung KB on 31 December of the year.",
@@ -134,9 +149,10 @@ INDICATORS = [
         _count(
             LEVEL_INDICATORS[level],
             f"Kampung KB {word}",
-            f"Kampung KB {word}",
+            f"Kampung KB {_LEVEL_WORDS_EN[level]}",
             f"Kampung KB aktif pada akhir tahun yang klasifikasi terakhirnya {word}.",
-            f"Active Kampung KB whose latest classification at year end is {word}.",
+            "Active Kampung KB whose latest classification at year end is "
+            f"{_LEVEL_WORDS_EN[level]}.",
         )
         for level, word in _LEVEL_WORDS.items()
     ],
@@ -293,10 +309,11 @@ INDICATORS = [
         _rate(
             f"stunting_reported_{source.value}",
             f"Prevalensi stunting dilaporkan ({name})",
-            f"Reported stunting prevalence ({name})",
+            f"Reported stunting prevalence ({SOURCE_NAMES_EN[source]})",
             f"Angka yang diterbitkan sumber {name} untuk wilayah dan tahun itu, apa "
             "adanya; tidak dijumlahkan ke wilayah induk, tidak dicampur dengan sumber lain.",
-            f"The figure source {name} published for the region and year, as published; "
+            f"The figure source {SOURCE_NAMES_EN[source]} published for the region and "
+            "year, as published; "
             "never summed into parent regions or mixed with another source.",
             "",
             "",

@@ -1,6 +1,7 @@
 """Forms for staff managing the accounts of their region."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -98,3 +99,18 @@ class UserUpdateForm(UserForm):
         required=False,
         help_text=_("Akun nonaktif tidak dapat masuk; riwayatnya tetap tersimpan."),
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form in the app's words.
+
+    Django's Indonesian catalogue reads "Masukkan nama pengguna nama pengguna ..."
+    once the field's own name is put in.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Nama pengguna atau sandi salah. Huruf besar dan kecil dibedakan."
+        ),
+    }

@@ -31,6 +31,7 @@ from importlib import resources
 from types import MappingProxyType
 
 import numpy as np
+from django.utils.translation import gettext_lazy
 
 STANDING_FROM_DAYS = 731
 POSITION_ADJUSTMENT_CM = 0.7
@@ -46,47 +47,51 @@ class Measured(StrEnum):
 
 HAZ_LABELS = MappingProxyType(
     {
-        "sangat_pendek": "Sangat pendek",
-        "pendek": "Pendek",
-        "normal": "Normal",
-        "tinggi": "Tinggi",
+        "sangat_pendek": gettext_lazy("Sangat pendek"),
+        "pendek": gettext_lazy("Pendek"),
+        "normal": gettext_lazy("Normal"),
+        "tinggi": gettext_lazy("Tinggi"),
     }
 )
 WAZ_LABELS = MappingProxyType(
     {
-        "sangat_kurang": "Berat badan sangat kurang",
-        "kurang": "Berat badan kurang",
-        "normal": "Berat badan normal",
-        "risiko_lebih": "Risiko berat badan lebih",
+        "sangat_kurang": gettext_lazy("Berat badan sangat kurang"),
+        "kurang": gettext_lazy("Berat badan kurang"),
+        "normal": gettext_lazy("Berat badan normal"),
+        "risiko_lebih": gettext_lazy("Risiko berat badan lebih"),
     }
 )
 WHZ_LABELS = MappingProxyType(
     {
-        "gizi_buruk": "Gizi buruk",
-        "gizi_kurang": "Gizi kurang",
-        "normal": "Gizi baik (normal)",
-        "berisiko_gizi_lebih": "Berisiko gizi lebih",
-        "gizi_lebih": "Gizi lebih",
-        "obesitas": "Obesitas",
+        "gizi_buruk": gettext_lazy("Gizi buruk"),
+        "gizi_kurang": gettext_lazy("Gizi kurang"),
+        "normal": gettext_lazy("Gizi baik (normal)"),
+        "berisiko_gizi_lebih": gettext_lazy("Berisiko gizi lebih"),
+        "gizi_lebih": gettext_lazy("Gizi lebih"),
+        "obesitas": gettext_lazy("Obesitas"),
     }
 )
 
 # Why a z-score is missing. When several apply, the first in this order is given.
 REASON_LABELS = MappingProxyType(
     {
-        "sex_missing": "Jenis kelamin kosong",
-        "sex_invalid": "Jenis kelamin tidak dikenal",
-        "age_missing": "Umur kosong",
-        "age_invalid": "Umur bukan bilangan hari yang bulat",
-        "age_negative": "Tanggal ukur sebelum tanggal lahir",
-        "age_beyond_table": "Umur di luar tabel WHO (lebih dari 1826 hari)",
-        "oedema": "Ada edema: berat badan tidak dinilai",
-        "weight_missing": "Berat badan kosong",
-        "weight_invalid": "Berat badan tidak sah",
-        "height_missing": "Panjang/tinggi badan kosong",
-        "height_invalid": "Panjang/tinggi badan tidak sah",
-        "measured_invalid": "Cara ukur tidak dikenal",
-        "height_outside_table": "Panjang/tinggi badan di luar tabel BB/PB atau BB/TB",
+        "sex_missing": gettext_lazy("Jenis kelamin kosong"),
+        "sex_invalid": gettext_lazy("Jenis kelamin tidak dikenal"),
+        "age_missing": gettext_lazy("Umur kosong"),
+        "age_invalid": gettext_lazy("Umur bukan bilangan hari yang bulat"),
+        "age_negative": gettext_lazy("Tanggal ukur sebelum tanggal lahir"),
+        "age_beyond_table": gettext_lazy(
+            "Umur di luar tabel WHO (lebih dari 1826 hari)"
+        ),
+        "oedema": gettext_lazy("Ada edema: berat badan tidak dinilai"),
+        "weight_missing": gettext_lazy("Berat badan kosong"),
+        "weight_invalid": gettext_lazy("Berat badan tidak sah"),
+        "height_missing": gettext_lazy("Panjang/tinggi badan kosong"),
+        "height_invalid": gettext_lazy("Panjang/tinggi badan tidak sah"),
+        "measured_invalid": gettext_lazy("Cara ukur tidak dikenal"),
+        "height_outside_table": gettext_lazy(
+            "Panjang/tinggi badan di luar tabel BB/PB atau BB/TB"
+        ),
     }
 )
 

@@ -29,6 +29,16 @@ class RegionKind(models.TextChoices):
     DESA_ADAT = "desa_adat", _("Desa adat")
 
 
+# The kind as it reads inside a region's name ("Kelurahan Jenggot"; in English
+# "Jenggot (urban village)"), lower case in English where the label is capitalised.
+KIND_IN_NAME = {
+    RegionKind.KECAMATAN: pgettext_lazy("in a name", "Kecamatan"),
+    RegionKind.DISTRIK: pgettext_lazy("in a name", "Distrik"),
+    RegionKind.KELURAHAN: pgettext_lazy("in a name", "Kelurahan"),
+    RegionKind.DESA: pgettext_lazy("in a name", "Desa"),
+    RegionKind.DESA_ADAT: pgettext_lazy("in a name", "Desa adat"),
+}
+
 # The column on Region (and, through `region__`, on anything placed in a region)
 # that holds a row's ancestor-or-self at each level. Grouping by it rolls any count
 # up to that level in one query.
@@ -113,7 +123,7 @@ class Region(models.Model):
             return self.name
         # Translatable as a whole: English puts the kind after the name.
         return _("%(kind)s %(name)s") % {
-            "kind": self.get_kind_display(),
+            "kind": KIND_IN_NAME.get(self.kind, self.get_kind_display()),
             "name": self.name,
         }
 
