@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from kampungkb.palette import reported_key, series_colour
+
 # WHO reference lines on the height-for-age chart, in z units, with their colours.
 HAZ_REFERENCE_LINES = (
     (-3, "#a11", "dash"),
@@ -72,6 +74,9 @@ def prevalence_figure(*, series, measured: list[tuple[int, float]]) -> dict:
             "name": s.label,
             "x": [p.year for p in s.points],
             "y": [float(p.value_percent) for p in s.points],
+            # The same colour as this source's line on the dashboards.
+            "line": {"color": series_colour(reported_key(s.source))},
+            "marker": {"color": series_colour(reported_key(s.source))},
         }
         for s in series
     ]
@@ -83,7 +88,8 @@ def prevalence_figure(*, series, measured: list[tuple[int, float]]) -> dict:
                 "name": _("Terukur (data pengukuran di aplikasi)"),
                 "x": [year for year, _value in measured],
                 "y": [round(value, 2) for _year, value in measured],
-                "line": {"dash": "dot"},
+                "line": {"color": series_colour("stunting_measured"), "dash": "dot"},
+                "marker": {"color": series_colour("stunting_measured")},
             }
         )
     layout = _layout(x_title=_("Tahun"), y_title=_("Prevalensi stunting (%)"))

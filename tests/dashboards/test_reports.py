@@ -90,8 +90,8 @@ def test_the_child_table_has_every_indicator_and_sorts_missing_values_last():
         _place("33.75.03", "Kecamatan Pekalongan Utara"),
     ]
     figures = {
-        "33.75.01": {"stunting_measured": _rate(1, 10)},
-        "33.75.03": {"stunting_measured": _rate(3, 10), "kampung_formed": _count(7)},
+        "33.75.01": {"stunting_measured": _rate(10, 100)},
+        "33.75.03": {"stunting_measured": _rate(30, 100), "kampung_formed": _count(7)},
     }
 
     table = child_table(
