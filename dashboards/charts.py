@@ -12,7 +12,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kampungkb.palette import SMALL_N_COLOUR, series_colour
+from kampungkb.palette import (
+    LEGEND,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    SMALL_N_COLOUR,
+    series_colour,
+)
 from villages.models import RegionLevel
 
 from .reports import CLASS_CODES, class_label
@@ -37,12 +43,11 @@ NO_DATA_COLOUR = "#c8ced4"
 ROOT_ID = "root"
 
 
-def _layout(*, height=360, **extra):
+def _layout(*, height=400, **extra):
     return {
-        "margin": {"l": 48, "r": 8, "t": 56, "b": 40},
+        "margin": {"l": 48, "r": 8, "t": MARGIN_TOP, "b": MARGIN_BOTTOM},
         "height": height,
-        # Above the plot: below it, the legend collides with the axis on a phone.
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "legend": dict(LEGEND),
         "font": {"family": "system-ui, sans-serif", "size": 12},
         **extra,
     }
@@ -118,7 +123,7 @@ def classification_figure(*, rows) -> dict:
     ]
     layout = _layout(
         # One bar row per region, so a long list stays readable.
-        height=max(260, 120 + 26 * len(rows)),
+        height=max(300, 160 + 26 * len(rows)),
         barmode="stack",
         # Dasar first, as in the table (stacked bars otherwise list it last).
         legend={**_layout()["legend"], "traceorder": "normal"},

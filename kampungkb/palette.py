@@ -41,3 +41,19 @@ def series_colour(key: str) -> str:
 def reported_key(source: str) -> str:
     """The palette key of a reported stunting source (a PrevalenceSource value)."""
     return f"stunting_reported_{source}"
+
+
+# Every chart's legend: along the bottom of the figure, under the axis titles, so
+# Plotly's toolbar (top right, shown on hover) never covers it; the margin keeps
+# room for the tick labels, the axis title and two rows of legend entries.
+# static/js/chart-fit.js hides the toolbar on phones and makes more room there.
+LEGEND = {
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": 0,
+    "yanchor": "bottom",
+    "yref": "container",
+}
+MARGIN_TOP = 36  # the toolbar's height, and a little air
+MARGIN_BOTTOM = 104

@@ -2,7 +2,13 @@
 
 from django.utils.translation import gettext as _
 
-from kampungkb.palette import reported_key, series_colour
+from kampungkb.palette import (
+    LEGEND,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    reported_key,
+    series_colour,
+)
 
 # WHO reference lines on the height-for-age chart, in z units, with their colours.
 HAZ_REFERENCE_LINES = (
@@ -17,12 +23,11 @@ CONFIG = {"displaylogo": False, "responsive": True}
 
 def _layout(*, x_title, y_title, **extra):
     return {
-        "margin": {"l": 48, "r": 8, "t": 64, "b": 44},
-        "height": 360,
+        "margin": {"l": 48, "r": 8, "t": MARGIN_TOP, "b": MARGIN_BOTTOM},
+        "height": 400,
         "xaxis": {"title": {"text": x_title}, "zeroline": False},
         "yaxis": {"title": {"text": y_title}},
-        # Above the plot: below it, the legend collides with the axis title on a phone.
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "legend": dict(LEGEND),
         "font": {"family": "system-ui, sans-serif", "size": 12},
         **extra,
     }
