@@ -96,7 +96,11 @@ class Board:
         self.series = selectors.region_series(region_code=place.code)
         self.years = selectors.refreshed_years()
         self.latest_year = self.years[-1] if self.years else timezone.localdate().year
-        self.year = year or self.latest_year
+        # Without a ?tahun=, the latest year with real figures for this region:
+        # the calendar year has often only begun.
+        self.year = year or reports.default_year(
+            self.series, years=self.years, fallback=self.latest_year
+        )
         # Only known columns and directions reach links and cache keys; the
         # table applies its own default when none is asked.
         self.sort = sort if sort in _SORTABLE else ""
@@ -120,6 +124,11 @@ class Board:
     def computed(self) -> bool:
         """Whether the year was computed for this region (a missing count is 0)."""
         return self.year in self.years
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether the year shown is still running (its figures are not final)."""
+        return self.year >= timezone.localdate().year
 
     @cached_property
     def as_of(self) -> datetime.datetime | None:

@@ -10,18 +10,25 @@ import math
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+
+from kampungkb.palette import (
+    LEGEND,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    SMALL_N_COLOUR,
+    series_colour,
+)
+from villages.models import RegionLevel
 
 from .reports import CLASS_CODES, class_label
 
-CONFIG = {"displaylogo": False, "responsive": True}
-# The level badges' colours (static/css/app.css), and grey for "not classified".
-CLASS_COLOURS = {
-    "kampung_dasar": "#8a6d00",
-    "kampung_berkembang": "#1f6fb2",
-    "kampung_mandiri": "#0b6e4f",
-    "kampung_berkelanjutan": "#6b3fa0",
-    "kampung_unclassified": "#9aa5b1",
+# static/js/figure.js hides the toolbar and puts the legend below the plot on a
+# phone, where the toolbar would cover the legend.
+CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
 }
 # Stunting prevalence bands of WHO/UNICEF (de Onis et al. 2019): upper bound (%),
 # colour, name. A region without measurements is grey.
@@ -36,12 +43,11 @@ NO_DATA_COLOUR = "#c8ced4"
 ROOT_ID = "root"
 
 
-def _layout(*, height=360, **extra):
+def _layout(*, height=400, **extra):
     return {
-        "margin": {"l": 48, "r": 8, "t": 56, "b": 40},
+        "margin": {"l": 48, "r": 8, "t": MARGIN_TOP, "b": MARGIN_BOTTOM},
         "height": height,
-        # Above the plot: below it, the legend collides with the axis on a phone.
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "legend": dict(LEGEND),
         "font": {"family": "system-ui, sans-serif", "size": 12},
         **extra,
     }
@@ -67,8 +73,41 @@ def prevalence_band(value):
     return colour, str(name)
 
 
+def folded_note(count: int, level: int) -> str:
+    """What a chart left out: "33 provinsi tanpa data"; "" when nothing."""
+    if not count:
+        return ""
+    texts = {
+        RegionLevel.PROVINSI: ngettext(
+            "%(n)s provinsi tanpa data", "%(n)s provinsi tanpa data", count
+        ),
+        RegionLevel.KABKOTA: ngettext(
+            "%(n)s kabupaten/kota tanpa data", "%(n)s kabupaten/kota tanpa data", count
+        ),
+        RegionLevel.KECAMATAN: ngettext(
+            "%(n)s kecamatan tanpa data", "%(n)s kecamatan tanpa data", count
+        ),
+    }
+    text = texts.get(
+        level,
+        ngettext(
+            "%(n)s desa/kelurahan tanpa data", "%(n)s desa/kelurahan tanpa data", count
+        ),
+    )
+    return text % {"n": count}
+
+
+def classification_shown(rows):
+    """The child regions the classification chart draws: those with a Kampung KB."""
+    return [row for row in rows if row.total]
+
+
 def classification_figure(*, rows) -> dict:
-    """Kampung KB per child region as stacked bars, one colour per classification."""
+    """Kampung KB per child region as stacked bars, one colour per classification.
+
+    Regions without any Kampung KB are left out (the page says how many).
+    """
+    rows = classification_shown(rows)
     names = [row.name for row in rows]
     data = [
         {
@@ -77,14 +116,14 @@ def classification_figure(*, rows) -> dict:
             "name": class_label(code),
             "y": names,
             "x": [row.counts[code] for row in rows],
-            "marker": {"color": CLASS_COLOURS[code]},
+            "marker": {"color": series_colour(code)},
             "hovertemplate": "%{y}: %{x}<extra>%{fullData.name}</extra>",
         }
         for code in CLASS_CODES
     ]
     layout = _layout(
         # One bar row per region, so a long list stays readable.
-        height=max(260, 120 + 26 * len(rows)),
+        height=max(300, 160 + 26 * len(rows)),
         barmode="stack",
         # Dasar first, as in the table (stacked bars otherwise list it last).
         legend={**_layout()["legend"], "traceorder": "normal"},
@@ -104,7 +143,7 @@ def formation_figure(*, years) -> dict:
             "name": _("Terbentuk dalam tahun itu"),
             "x": x,
             "y": [y.formed_in_year for y in years],
-            "marker": {"color": "#1f6fb2"},
+            "marker": {"color": series_colour("kampung_formed_in_year")},
         }
     ]
     if any(y.target for y in years):
@@ -114,7 +153,7 @@ def formation_figure(*, years) -> dict:
                 "name": _("Target tahun itu"),
                 "x": x,
                 "y": [y.target for y in years],
-                "marker": {"color": "#d9822b"},
+                "marker": {"color": series_colour("formation_target")},
             }
         )
     data.append(
@@ -124,7 +163,7 @@ def formation_figure(*, years) -> dict:
             "name": _("Kampung KB aktif (kumulatif)"),
             "x": x,
             "y": [y.formed for y in years],
-            "line": {"color": "#0b6e4f", "width": 2},
+            "line": {"color": series_colour("kampung_formed"), "width": 2},
         }
     )
     layout = _layout(
@@ -135,25 +174,50 @@ def formation_figure(*, years) -> dict:
     return {"data": data, "layout": layout, "config": CONFIG}
 
 
-def stunting_figure(*, series) -> dict:
-    """One line per reported source and one for the measured prevalence, never merged."""
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": s.name,
-            "x": [p.year for p in s.points],
-            "y": [p.value for p in s.points],
-            # Measured: dotted, with its own marker, so a reported figure of the
-            # same year and value stays visible beside it.
-            **(
-                {"line": {"dash": "dot"}, "marker": {"symbol": "x", "size": 9}}
-                if s.measured
-                else {"marker": {"size": 10}}
-            ),
+def _point_text(point) -> str:
+    if point.small:
+        return _("n terlalu kecil (n = %(n)s anak)") % {
+            "n": number_format(round(point.denominator), force_grouping=True)
         }
-        for s in series
-    ]
+    percent = floatformat(point.value, 2)
+    if point.denominator:
+        return _("%(percent)s %% (n = %(n)s anak)") % {
+            "percent": percent,
+            "n": number_format(round(point.denominator), force_grouping=True),
+        }
+    return f"{percent} %"
+
+
+def _stunting_trace(s) -> dict:
+    colour = series_colour(s.code)
+    # Measured: dotted, with its own marker, so a reported figure of the same year
+    # and value stays visible beside it.
+    if s.measured:
+        look = {
+            "line": {"color": colour, "dash": "dot"},
+            "marker": {"color": colour, "symbol": "x", "size": 9},
+        }
+    else:
+        look = {"line": {"color": colour}, "marker": {"color": colour, "size": 10}}
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": s.name,
+        "x": [p.year for p in s.points],
+        "y": [None if p.small else p.value for p in s.points],
+        "text": [_point_text(p) for p in s.points],
+        "hovertemplate": "%{x}: %{text}<extra>%{fullData.name}</extra>",
+        **look,
+    }
+
+
+def stunting_figure(*, series) -> dict:
+    """One line per reported source and one for the measured prevalence, never merged.
+
+    A measured year over too few children is a gap in its line: its hover text
+    says "n terlalu kecil" with the n.
+    """
+    data = [_stunting_trace(s) for s in series]
     layout = _layout(
         xaxis={"title": {"text": _("Tahun")}, "dtick": 1},
         yaxis={"title": {"text": _("Prevalensi stunting (%)")}, "rangemode": "tozero"},
@@ -167,6 +231,10 @@ def _tile_text(tile) -> str:
     }
     if tile.prevalence is None:
         stunting = _("stunting: belum ada data")
+    elif tile.small:
+        stunting = _("stunting: n terlalu kecil (n = %(n)s anak)") % {
+            "n": number_format(tile.measured, force_grouping=True)
+        }
     else:
         percent = floatformat(tile.prevalence, 1)
         stunting = _("stunting %(percent)s %%") % {"percent": percent}
@@ -193,7 +261,10 @@ def treemap_figure(*, root_name: str, tiles) -> dict:
             "marker": {
                 "colors": [
                     "#eef2f5",
-                    *(prevalence_band(t.prevalence)[0] for t in shown),
+                    *(
+                        SMALL_N_COLOUR if t.small else prevalence_band(t.prevalence)[0]
+                        for t in shown
+                    ),
                 ]
             },
             "textinfo": "label+text",

@@ -11,19 +11,36 @@ from openpyxl.utils import get_column_letter
 from kampungkb.exporting import safe_row
 
 from .indicators import PERCENT, SCORE
+from .reports import SmallN
 
 # Characters Excel refuses in a sheet title; and its length limit.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_TITLE_MAX = 31
 
 
-def table_csv(table) -> bytes:
-    """The table as UTF-8 CSV with a byte-order mark, so spreadsheets read the names."""
+def _csv_cell(cell, decimal_comma: bool):
+    if cell is None:
+        return ""
+    if isinstance(cell, SmallN):
+        return str(cell)
+    if decimal_comma and isinstance(cell, float):
+        return repr(cell).replace(".", ",")
+    return cell
+
+
+def table_csv(table, *, decimal_comma: bool = False) -> bytes:
+    """The table as UTF-8 CSV with a byte-order mark, so spreadsheets read the names.
+
+    `decimal_comma`: numbers as "12,5" and fields split by ";", as a spreadsheet
+    set to Indonesian opens it; else "12.5" and ",".
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(
+        out, delimiter=";" if decimal_comma else ",", lineterminator="\r\n"
+    )
     writer.writerow(safe_row(column.heading for column in table.columns))
     for row in table.rows:
-        writer.writerow(safe_row("" if cell is None else cell for cell in row.cells))
+        writer.writerow(safe_row(_csv_cell(cell, decimal_comma) for cell in row.cells))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -47,7 +64,10 @@ def table_xlsx(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(safe_row(row.cells))
+        # A rate over too few stays out of the numbers: its words and counts.
+        sheet.append(
+            safe_row(str(c) if isinstance(c, SmallN) else c for c in row.cells)
+        )
     sheet.freeze_panes = "A2"
     for index, column in enumerate(table.columns, start=1):
         if column.unit in (PERCENT, SCORE):

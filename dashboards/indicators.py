@@ -10,6 +10,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import get_language, gettext
@@ -52,6 +53,12 @@ class Indicator:
     # False: computed per desa/kelurahan but stored from the kecamatan up, where
     # a desa's own figure says nothing new (coverage of one desa is 0 or 1 of 1).
     per_desa: bool = True
+    # What the denominator counts, for "12 / 1.234 anak" beside a rate.
+    counted_id: str = ""
+    counted_en: str = ""
+    # Which minimum denominator (settings.DASHBOARD_MIN_DENOMINATOR) guards the
+    # rate; "" for a published figure, shown as published.
+    small_n: str = ""
 
     @property
     def is_rate(self):
@@ -80,6 +87,26 @@ class Indicator:
     @property
     def denominator(self):
         return gettext(self.denominator_id) if self.denominator_id else ""
+
+    @property
+    def counted(self):
+        english = (get_language() or "id").startswith("en")
+        return self.counted_en if english else self.counted_id
+
+    @property
+    def min_denominator(self) -> int:
+        """The smallest denominator its rate is shown from (0: no rule)."""
+        if not self.small_n:
+            return 0
+        return settings.DASHBOARD_MIN_DENOMINATOR[self.small_n]
+
+    def too_small(self, denominator) -> bool:
+        """Whether a rate over this denominator is too unstable to show."""
+        return (
+            self.is_rate
+            and denominator is not None
+            and 0 < denominator < self.min_denominator
+        )
 
 
 def _count(code, name_id, name_en, definition_id, definition_en, **extra):
@@ -144,6 +171,9 @@ INDICATORS = [
         "desa/kelurahan dengan Kampung KB aktif",
         "semua desa/kelurahan",
         per_desa=False,
+        counted_id="desa/kelurahan",
+        counted_en="villages",
+        small_n="share",
     ),
     *[
         _count(
@@ -189,6 +219,9 @@ INDICATORS = [
         "Kampung KB baru tahun itu",
         "target Kampung KB baru",
         level=RegionLevel.KABKOTA,
+        counted_id="Kampung KB",
+        counted_en="Kampung KB",
+        small_n="share",
     ),
     _rate(
         "dashat_coverage",
@@ -198,6 +231,9 @@ INDICATORS = [
         "Share of active Kampung KB with an active Dashat kitchen.",
         "Kampung KB dengan Dashat aktif",
         "Kampung KB aktif",
+        counted_id="Kampung KB",
+        counted_en="Kampung KB",
+        small_n="share",
     ),
     _rate(
         "readiness_web",
@@ -207,6 +243,9 @@ INDICATORS = [
         "Share of active Kampung KB whose Kampung KB website entry is filled in (current state).",
         "Kampung KB dengan Web terisi",
         "Kampung KB aktif",
+        counted_id="Kampung KB",
+        counted_en="Kampung KB",
+        small_n="share",
     ),
     _rate(
         "readiness_siga",
@@ -216,6 +255,9 @@ INDICATORS = [
         "Share of active Kampung KB whose SIGA K/0 was filled in by that year.",
         "Kampung KB dengan K/0 SIGA terisi",
         "Kampung KB aktif",
+        counted_id="Kampung KB",
+        counted_en="Kampung KB",
+        small_n="share",
     ),
     _rate(
         "readiness_rumah_dataku",
@@ -225,6 +267,9 @@ INDICATORS = [
         "Share of active Kampung KB with a Rumah DataKu (current state).",
         "Kampung KB dengan Rumah DataKu",
         "Kampung KB aktif",
+        counted_id="Kampung KB",
+        counted_en="Kampung KB",
+        small_n="share",
     ),
     _rate(
         "readiness_complete",
@@ -234,6 +279,9 @@ INDICATORS = [
         "Share of active Kampung KB with all three: website, SIGA K/0, Rumah DataKu.",
         "Kampung KB dengan kesiapan lengkap",
         "Kampung KB aktif",
+        counted_id="Kampung KB",
+        counted_en="Kampung KB",
+        small_n="share",
     ),
     _rate(
         "program_convergence",
@@ -245,6 +293,9 @@ INDICATORS = [
         "by the end of the year.",
         "program terintegrasi",
         f"Kampung KB aktif x {len(Program)} program",
+        counted_id="program",
+        counted_en="programs",
+        small_n="share",
     ),
     _rate(
         "stunting_measured",
@@ -256,6 +307,9 @@ INDICATORS = [
         "over children 0-59 months with a valid HAZ in the year (WHO 2006).",
         "anak pendek atau sangat pendek",
         "anak dengan TB/U sah",
+        counted_id="anak",
+        counted_en="children",
+        small_n="prevalence",
     ),
     _rate(
         "stunting_severe_measured",
@@ -265,6 +319,9 @@ INDICATORS = [
         "As stunting prevalence, with HAZ < -3.",
         "anak sangat pendek",
         "anak dengan TB/U sah",
+        counted_id="anak",
+        counted_en="children",
+        small_n="prevalence",
     ),
     _rate(
         "measurement_coverage",
@@ -276,6 +333,9 @@ INDICATORS = [
         "months on some day of the year.",
         "anak diukur",
         "anak terdaftar 0-59 bulan",
+        counted_id="anak",
+        counted_en="children",
+        small_n="coverage",
     ),
     Indicator(
         "evaluation_score",
@@ -288,6 +348,9 @@ INDICATORS = [
         "year; each Kampung KB's score averages its evaluators.",
         numerator_id="jumlah skor total",
         denominator_id="Kampung KB yang dinilai",
+        counted_id="Kampung KB dinilai",
+        counted_en="Kampung KB scored",
+        small_n="share",
     ),
     _count(
         "evaluation_eligible",

@@ -73,18 +73,63 @@ def applies(indicator: Indicator, level: int) -> bool:
     return indicator.level is None or level <= indicator.level
 
 
+@dataclass(frozen=True)
+class SmallN:
+    """A rate over too few to show (settings.DASHBOARD_MIN_DENOMINATOR): its counts."""
+
+    numerator: float
+    denominator: float
+
+    def __str__(self):
+        return format_small_n(self)
+
+
 def value_of(
-    figures: dict[str, Figure], indicator: Indicator, *, level: int, computed: bool
+    figures: dict[str, Figure],
+    indicator: Indicator,
+    *,
+    level: int,
+    computed: bool,
+    guard: bool = False,
 ):
-    """A region's value of one indicator: 0 for a count without a row, else None."""
+    """A region's value of one indicator: 0 for a count without a row, else None.
+
+    `guard`: a rate over too small a denominator is its SmallN, not its value.
+    """
     if not applies(indicator, level):
         return None
     figure = figures.get(indicator.code)
     if figure is None or figure.value is None:
         return 0 if computed and not indicator.is_rate else None
     if indicator.is_rate:
+        if guard and indicator.too_small(figure.denominator):
+            return SmallN(round(figure.numerator or 0), round(figure.denominator))
         return round(figure.value, 2)
     return round(figure.value)
+
+
+def default_year(series, *, years: list[int], fallback: int) -> int:
+    """The latest refreshed year holding most of what the region ever shows.
+
+    A year "holds" an indicator when its figure is neither missing nor zero; the
+    year chosen holds at least three quarters as many as the region's fullest
+    year. Stocks (Kampung KB active, their classes) carry into a new year at
+    once, measurements and evaluations come later: a dashboard so opens on real
+    figures, not on a year that has only begun.
+    """
+    held = {
+        year: sum(
+            1 for by_year in series.values() if (by_year.get(year) or _EMPTY).value
+        )
+        for year in years
+    }
+    most = max(held.values(), default=0)
+    if not most:
+        return years[-1] if years else fallback
+    return max(year for year, n in held.items() if 4 * n >= 3 * most)
+
+
+_EMPTY = Figure(None, None, None)
 
 
 def at_year(series, year: int) -> dict[str, Figure]:
@@ -101,10 +146,32 @@ class Kpi:
     year: int
     value: float | int | None
     previous: float | int | None  # the year before `year`
+    numerator: float | None = None
+    denominator: float | None = None
+    previous_small: bool = False  # the year before was over too few to compare
+
+    @property
+    def small(self) -> bool:
+        """Whether the rate is over too few to show (it reads "n terlalu kecil")."""
+        return self.indicator.too_small(self.denominator)
+
+    @property
+    def n(self) -> str:
+        """The rate's counts, "12 / 1.234 anak"; "" for a count or without them."""
+        if not self.indicator.is_rate or not self.denominator:
+            return ""
+        counted = self.indicator.counted
+        denominator = format_amount(self.denominator, COUNT)
+        if self.indicator.unit == SCORE:
+            return f"n = {denominator} {counted}".strip()
+        numerator = format_amount(self.numerator or 0, COUNT)
+        return f"{numerator} / {denominator} {counted}".strip()
 
     @property
     def change(self):
         if self.value is None or self.previous is None:
+            return None
+        if self.small or self.previous_small:
             return None
         return round(self.value - self.previous, 2)
 
@@ -140,7 +207,19 @@ def kpis(series, *, years: list[int], year: int, level: int) -> list[Kpi]:
                 at_year(series, y), indicator, level=level, computed=y in years
             )
 
-        cards.append(Kpi(indicator, year, value(year), value(year - 1)))
+        now = series.get(code, {}).get(year) if applies(indicator, level) else None
+        before = series.get(code, {}).get(year - 1)
+        cards.append(
+            Kpi(
+                indicator,
+                year,
+                value(year),
+                value(year - 1),
+                now.numerator if now else None,
+                now.denominator if now else None,
+                bool(before) and indicator.too_small(before.denominator),
+            )
+        )
     for indicator in REPORTED:
         published = {
             y: f.value
@@ -149,12 +228,15 @@ def kpis(series, *, years: list[int], year: int, level: int) -> list[Kpi]:
         }
         if published:
             latest = max(published)
+            figure = series[indicator.code][latest]
             cards.append(
                 Kpi(
                     indicator,
                     latest,
                     round(published[latest], 2),
                     _rounded(published.get(latest - 1)),
+                    figure.numerator,
+                    figure.denominator,
                 )
             )
     return cards
@@ -177,6 +259,8 @@ def format_amount(value, unit):
     """
     if value is None:
         return NO_DATA
+    if isinstance(value, SmallN):
+        return format_small_n(value)
     decimal, thousands = _separators(get_language())
     if unit in (PERCENT, SCORE):
         rounded = round(value, 2)
@@ -186,6 +270,14 @@ def format_amount(value, unit):
     if unit == COUNT:
         return f"{round(value):,}".replace(",", thousands)
     return value
+
+
+def format_small_n(small: SmallN) -> str:
+    """A rate over too few, as the tables show it: the words and its counts."""
+    return _("n terlalu kecil (%(numerator)s / %(denominator)s)") % {
+        "numerator": format_amount(small.numerator, COUNT),
+        "denominator": format_amount(small.denominator, COUNT),
+    }
 
 
 @cache
@@ -277,6 +369,12 @@ class Table:
                         f'<th scope="row" data-value="{text}">'
                         f'<a href="{escape(row.url)}">{text}</a></th>'
                     )
+                elif isinstance(cell, SmallN):
+                    # Sorts with the rows that have no value: it has none to show.
+                    cells.append(
+                        f'<td class="num small-n" data-value="">'
+                        f"{escape(format_small_n(cell))}</td>"
+                    )
                 elif unit:
                     value = "" if cell is None else repr(cell)
                     cells.append(
@@ -308,8 +406,8 @@ def _ordered(rows, columns, sort, direction, default):
     if direction not in (ASC, DESC):
         direction = DESC if column.numeric else ASC
     index = keys.index(sort)
-    present = [r for r in rows if r.cells[index] is not None]
-    missing = [r for r in rows if r.cells[index] is None]
+    present = [r for r in rows if _sortable(r.cells[index])]
+    missing = [r for r in rows if not _sortable(r.cells[index])]
 
     def key(row):
         cell = row.cells[index]
@@ -317,6 +415,10 @@ def _ordered(rows, columns, sort, direction, default):
 
     present.sort(key=key, reverse=direction == DESC)
     return tuple(present + missing), sort, direction
+
+
+def _sortable(cell) -> bool:
+    return cell is not None and not isinstance(cell, SmallN)
 
 
 def child_table(
@@ -348,6 +450,7 @@ def child_table(
                         i,
                         level=child.level,
                         computed=computed,
+                        guard=True,
                     )
                     for i in INDICATORS
                 ),
@@ -370,7 +473,13 @@ def year_table(
             (
                 year,
                 *(
-                    value_of(at_year(series, year), i, level=level, computed=True)
+                    value_of(
+                        at_year(series, year),
+                        i,
+                        level=level,
+                        computed=True,
+                        guard=True,
+                    )
                     for i in INDICATORS
                 ),
             )
@@ -468,6 +577,14 @@ class StuntingPoint:
     value: float
     numerator: float | None
     denominator: float | None
+    small: bool = False  # measured over too few children: "n terlalu kecil"
+
+    @property
+    def shown(self):
+        """The value, or the point's SmallN when it is over too few children."""
+        if self.small:
+            return SmallN(round(self.numerator or 0), round(self.denominator))
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -487,7 +604,9 @@ def stunting_series(series) -> list[StuntingSeries]:
         if points:
             name = _("Dilaporkan: %(source)s") % {"source": label}
             out.append(StuntingSeries(indicator.code, name, False, points))
-    measured = _points(series.get("stunting_measured", {}))
+    measured = _points(
+        series.get("stunting_measured", {}), BY_CODE["stunting_measured"]
+    )
     if measured:
         name = _("Terukur (data pengukuran di aplikasi)")
         out.append(StuntingSeries("stunting_measured", name, True, measured))
@@ -496,14 +615,21 @@ def stunting_series(series) -> list[StuntingSeries]:
 
 def stunting_by_year(series: list[StuntingSeries]) -> list[tuple[int, list]]:
     """The stunting series side by side: (year, [value of each series or None])."""
-    values = [{p.year: p.value for p in s.points} for s in series]
+    values = [{p.year: p.shown for p in s.points} for s in series]
     years = sorted({year for by_year in values for year in by_year})
     return [(year, [by_year.get(year) for by_year in values]) for year in years]
 
 
-def _points(by_year) -> tuple[StuntingPoint, ...]:
+def _points(by_year, guarded: Indicator | None = None) -> tuple[StuntingPoint, ...]:
+    """The series' points; `guarded`: the rate whose small-number rule applies."""
     return tuple(
-        StuntingPoint(year, round(f.value, 2), f.numerator, f.denominator)
+        StuntingPoint(
+            year,
+            round(f.value, 2),
+            f.numerator,
+            f.denominator,
+            bool(guarded) and guarded.too_small(f.denominator),
+        )
         for year, f in sorted(by_year.items())
         if f.value is not None
     )
@@ -516,6 +642,20 @@ class Tile:
     url: str
     children: int  # registered children 0-59 months (measurement coverage denominator)
     prevalence: float | None  # measured stunting, %
+    measured: int = 0  # children with a valid height-for-age (its denominator)
+    stunted: int = 0  # of them, stunted (its numerator)
+
+    @property
+    def small(self) -> bool:
+        """Whether its prevalence is over too few children to show."""
+        return BY_CODE["stunting_measured"].too_small(self.measured)
+
+    @property
+    def shown(self):
+        """The prevalence, None without data, or its SmallN when over too few."""
+        if self.prevalence is not None and self.small:
+            return SmallN(self.stunted, self.measured)
+        return self.prevalence
 
 
 def treemap_tiles(*, children, figures) -> list[Tile]:
@@ -532,6 +672,8 @@ def treemap_tiles(*, children, figures) -> list[Tile]:
                 child.url,
                 round(coverage.denominator or 0) if coverage else 0,
                 _rounded(stunting.value) if stunting else None,
+                round(stunting.denominator or 0) if stunting else 0,
+                round(stunting.numerator or 0) if stunting else 0,
             )
         )
     return tiles

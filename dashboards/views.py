@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from villages.selectors import kampung_list_for, kampung_profile
 
 from . import charts, exports, selectors, services
 from .board import Board, country, place_of, readable_place, year_asked
-from .indicators import INDICATORS
+from .indicators import BY_CODE, INDICATORS
 from .models import ACTIVE_STATUSES, COUNTRY_CODE, RefreshRun
 from .reports import child_table
 
@@ -149,9 +150,17 @@ def _data_html(request, board, context):
     )
     drawn = cache.get(key)
     if drawn is None:
-        figures = _figures(board)
+        figures, folded = _figures(board)
         html = render_to_string(
-            "dashboards/_data.html", {**context, "figures": figures}, request=request
+            "dashboards/_data.html",
+            {
+                **context,
+                "figures": figures,
+                "folded": folded,
+                "csv_choice": _csv_choice(),
+                "min_children": BY_CODE["stunting_measured"].min_denominator,
+            },
+            request=request,
         )
         drawn = (html, bool(figures))
         cache.set(key, drawn, DATA_CACHE_SECONDS)
@@ -170,20 +179,30 @@ def _query(board):
 
 
 def _figures(board):
-    figures = {}
+    """The page's figures, and per chart the note on the child regions it left
+    out for having nothing to draw ("33 provinsi tanpa data")."""
+    figures, folded = {}, {}
     if board.children:
-        figures["classification"] = charts.classification_figure(
-            rows=board.classification
+        level = board.place.level + 1
+        shown = charts.classification_shown(board.classification)
+        if shown:
+            figures["classification"] = charts.classification_figure(
+                rows=board.classification
+            )
+        folded["classification"] = charts.folded_note(
+            len(board.children) - len(shown), level
         )
-        if any(t.children for t in board.tiles):
+        drawn = [t for t in board.tiles if t.children]
+        if drawn:
             figures["treemap"] = charts.treemap_figure(
                 root_name=board.place.name, tiles=board.tiles
             )
+            folded["treemap"] = charts.folded_note(len(board.tiles) - len(drawn), level)
     if board.formation:
         figures["formation"] = charts.formation_figure(years=board.formation)
     if board.stunting:
         figures["stunting"] = charts.stunting_figure(series=board.stunting)
-    return figures
+    return figures, folded
 
 
 def _kampung_card(user, region):
@@ -215,10 +234,30 @@ def _download(content, content_type, filename):
     return response
 
 
+# ?desimal= of the CSV export: a decimal comma (with ";" between fields, as
+# spreadsheets set to Indonesian read it) or a decimal point (with ",").
+DECIMAL_COMMA, DECIMAL_POINT = "koma", "titik"
+
+
+def _default_decimal() -> str:
+    """The decimal mark of the active language, as the page shows its figures."""
+    return DECIMAL_COMMA if get_format("DECIMAL_SEPARATOR") == "," else DECIMAL_POINT
+
+
+def _csv_choice():
+    """The other decimal mark, offered next to the CSV link: (value, label)."""
+    if _default_decimal() == DECIMAL_COMMA:
+        return DECIMAL_POINT, _("CSV dengan titik desimal")
+    return DECIMAL_COMMA, _("CSV dengan koma desimal")
+
+
 def export_csv(request, code):
     board = _board(request, code)
+    asked = request.GET.get("desimal", "")
+    if asked not in (DECIMAL_COMMA, DECIMAL_POINT):
+        asked = _default_decimal()
     return _download(
-        exports.table_csv(board.table),
+        exports.table_csv(board.table, decimal_comma=asked == DECIMAL_COMMA),
         "text/csv; charset=utf-8",
         _export_name(board, "csv"),
     )

@@ -204,6 +204,15 @@ IMPORT_MAX_ATTEMPTS = 3  # a file that kills its worker each time is given up
 IMPORT_FAILED_FILE_KEEP_S = 24 * 3600  # then a failed batch's file is deleted
 # A file's own z-score (e-PPGBM's ZS columns) further than this from ours is listed.
 ZSCORE_DIFFERENCE_LIMIT = float(os.environ.get("ZSCORE_DIFFERENCE_LIMIT", "0.05"))
+# A rate whose denominator is below its minimum reads "n terlalu kecil" on cards
+# and charts (its counts stay in the tables): prevalence from measured children,
+# measurement coverage of registered children, and shares of desa/kelurahan or
+# Kampung KB and mean scores (complete counts, exact from 1).
+DASHBOARD_MIN_DENOMINATOR = {
+    "prevalence": int(os.environ.get("DASHBOARD_MIN_DENOMINATOR", "30")),
+    "coverage": int(os.environ.get("DASHBOARD_MIN_DENOMINATOR_COVERAGE", "10")),
+    "share": int(os.environ.get("DASHBOARD_MIN_DENOMINATOR_SHARE", "1")),
+}
 # NIK matched outside a user's region: at most this many per window, then every
 # NIK lookup of that user is refused until the window has passed.
 NIK_OUTSIDE_LIMIT = int(os.environ.get("NIK_OUTSIDE_LIMIT", "10"))

@@ -2,6 +2,14 @@
 
 from django.utils.translation import gettext as _
 
+from kampungkb.palette import (
+    LEGEND,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    reported_key,
+    series_colour,
+)
+
 # WHO reference lines on the height-for-age chart, in z units, with their colours.
 HAZ_REFERENCE_LINES = (
     (-3, "#a11", "dash"),
@@ -15,12 +23,11 @@ CONFIG = {"displaylogo": False, "responsive": True}
 
 def _layout(*, x_title, y_title, **extra):
     return {
-        "margin": {"l": 48, "r": 8, "t": 64, "b": 44},
-        "height": 360,
+        "margin": {"l": 48, "r": 8, "t": MARGIN_TOP, "b": MARGIN_BOTTOM},
+        "height": 400,
         "xaxis": {"title": {"text": x_title}, "zeroline": False},
         "yaxis": {"title": {"text": y_title}},
-        # Above the plot: below it, the legend collides with the axis title on a phone.
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "legend": dict(LEGEND),
         "font": {"family": "system-ui, sans-serif", "size": 12},
         **extra,
     }
@@ -72,6 +79,9 @@ def prevalence_figure(*, series, measured: list[tuple[int, float]]) -> dict:
             "name": s.label,
             "x": [p.year for p in s.points],
             "y": [float(p.value_percent) for p in s.points],
+            # The same colour as this source's line on the dashboards.
+            "line": {"color": series_colour(reported_key(s.source))},
+            "marker": {"color": series_colour(reported_key(s.source))},
         }
         for s in series
     ]
@@ -83,7 +93,8 @@ def prevalence_figure(*, series, measured: list[tuple[int, float]]) -> dict:
                 "name": _("Terukur (data pengukuran di aplikasi)"),
                 "x": [year for year, _value in measured],
                 "y": [round(value, 2) for _year, value in measured],
-                "line": {"dash": "dot"},
+                "line": {"color": series_colour("stunting_measured"), "dash": "dot"},
+                "marker": {"color": series_colour("stunting_measured")},
             }
         )
     layout = _layout(x_title=_("Tahun"), y_title=_("Prevalensi stunting (%)"))

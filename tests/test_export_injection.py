@@ -143,13 +143,17 @@ def dashboard_reader(kota_pekalongan, client):
 
 
 @pytest.mark.parametrize("name", DANGEROUS)
-def test_the_dashboard_csv_quotes_a_region_name_that_could_run(dashboard_reader, name):
+@pytest.mark.parametrize(("decimal", "delimiter"), [("koma", ";"), ("titik", ",")])
+def test_the_dashboard_csv_quotes_a_region_name_that_could_run(
+    dashboard_reader, name, decimal, delimiter
+):
     client = dashboard_reader(name)
 
-    response = client.get("/dashboard/33/ekspor.csv?tahun=2024")
+    response = client.get(f"/dashboard/33/ekspor.csv?tahun=2024&desimal={decimal}")
 
     assert response.status_code == 200
-    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    text = response.content.decode("utf-8-sig")
+    header, *rows = csv.reader(io.StringIO(text), delimiter=delimiter)
     (row,) = rows
     assert row[0] == "'" + name
     assert row[1] == "33.75"

@@ -15,6 +15,9 @@
         return;
       }
       var fig = JSON.parse(source.textContent);
+      if (window.kkbFitFigure) {
+        fig = window.kkbFitFigure(fig);
+      }
       window.Plotly.newPlot(box, fig.data, fig.layout, fig.config).then(function (gd) {
         var treemap = fig.data.some(function (trace) { return trace.type === "treemap"; });
         if (!treemap) {

@@ -10,6 +10,9 @@
     var source = document.getElementById(box.getAttribute("data-figure"));
     if (source) {
       var fig = JSON.parse(source.textContent);
+      if (window.kkbFitFigure) {
+        fig = window.kkbFitFigure(fig);
+      }
       window.Plotly.newPlot(box, fig.data, fig.layout, fig.config);
     }
   });

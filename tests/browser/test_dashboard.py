@@ -45,8 +45,22 @@ def _charts_drawn(page):
 
 
 def _rows(download):
+    # In Indonesian the CSV has a decimal comma and ";" between fields.
     with open(download.path(), encoding="utf-8-sig", newline="") as f:
-        return list(csv.reader(f))
+        return list(csv.reader(f, delimiter=";"))
+
+
+def _box(page, selector):
+    return page.locator(selector).first.bounding_box()
+
+
+def _overlap(a, b):
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 def test_an_official_reads_drills_down_and_downloads_on_a_phone(phone, official):
@@ -57,6 +71,15 @@ def test_an_official_reads_drills_down_and_downloads_on_a_phone(phone, official)
     _charts_drawn(phone)
     assert "27" in phone.locator('[data-indicator="kampung_formed"]').inner_text()
     assert_fits_the_screen(phone)
+    # No chart toolbar on a phone, and each legend sits below its plot area.
+    phone.locator("#chart-stunting").hover()
+    assert phone.locator(".chart-box .modebar").count() == 0
+    for chart in ("classification", "formation", "stunting"):
+        legend = _box(phone, f"#chart-{chart} g.legend")
+        plot = _box(phone, f"#chart-{chart} .draglayer .nsewdrag")
+        assert legend["y"] >= plot["y"] + plot["height"], chart
+        axis_title = _box(phone, f"#chart-{chart} .g-xtitle")
+        assert not _overlap(legend, axis_title), chart
 
     phone.get_by_role("link", name="Kecamatan Pekalongan Selatan").click()
     phone.wait_for_url("**/dashboard/33.75.04/**")
@@ -98,6 +121,13 @@ def test_an_official_sorts_and_downloads_the_table_on_a_laptop(
     page.goto("/dashboard/33.75/?tahun=2024")
     _charts_drawn(page)
     assert_fits_the_screen(page)
+    # On a laptop the toolbar shows on hover, clear of the legend.
+    for chart in ("classification", "formation", "stunting"):
+        page.locator(f"#chart-{chart}").hover()
+        toolbar = _box(page, f"#chart-{chart} .modebar")
+        legend = _box(page, f"#chart-{chart} g.legend")
+        assert toolbar and not _overlap(toolbar, legend), chart
+        assert not _overlap(legend, _box(page, f"#chart-{chart} .g-xtitle")), chart
 
     # The static script sorts in place: no new page, the address and export follow.
     heading = page.locator('#indicator-table th[data-key="stunting_measured"] a')
@@ -116,7 +146,7 @@ def test_an_official_sorts_and_downloads_the_table_on_a_laptop(
     header, *rows = _rows(info.value)
     assert [r[0] for r in rows] == shown
     column = header.index("Prevalensi stunting (pengukuran) (%)")
-    values = [float(r[column]) for r in rows]
+    values = [float(r[column].replace(",", ".")) for r in rows]
     assert values == sorted(values, reverse=True)
     assert len(rows) == 4
 

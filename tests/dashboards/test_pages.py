@@ -326,15 +326,42 @@ def test_the_csv_export_has_exactly_the_tables_rows_and_columns(official):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="dasbor-33.75-2024.csv"' in response["Content-Disposition"]
-    exported = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # In Indonesian the page shows "17,86 %": the CSV writes "17,86", fields
+    # split by ";" as a spreadsheet set to Indonesian reads them.
+    text = response.content.decode("utf-8-sig")
+    exported = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert exported[0] == header
     assert [r[:2] for r in exported[1:]] == [r[:2] for r in rows]
     formed = header.index("Kampung KB terbentuk (jumlah)")
     assert [r[formed] for r in exported[1:]] == [r[formed] for r in rows]
     stunting = header.index("Prevalensi stunting (pengukuran) (%)")
-    assert [float(r[stunting]) for r in exported[1:]] == [
-        float(r[stunting].rstrip(" %").replace(",", ".")) for r in rows
+    assert all("," in r[stunting] and "." not in r[stunting] for r in exported[1:])
+    assert [r[stunting].replace(",", ".") for r in exported[1:]] == [
+        str(float(r[stunting].rstrip(" %").replace(",", "."))) for r in rows
     ]
+
+
+def test_the_csv_export_offers_the_other_decimal_mark(official):
+    query = "?tahun=2024&urut=stunting_measured&arah=desc"
+    html = _get(official, f"/dashboard/{KOTA}/{query}")
+    offered = f"/dashboard/{KOTA}/ekspor.csv{query}&desimal=titik".replace("&", "&amp;")
+    assert f'href="{offered}" data-export>CSV dengan titik desimal</a>' in html
+    header, *rows = Page(html).table("Indikator wilayah di bawahnya")
+
+    response = official.get(offered.replace("&amp;", "&"))
+
+    exported = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert exported[0] == header
+    stunting = header.index("Prevalensi stunting (pengukuran) (%)")
+    assert [r[stunting] for r in exported[1:]] == [
+        str(float(r[stunting].rstrip(" %").replace(",", "."))) for r in rows
+    ]
+    # In English the page shows "17.86 %": its CSV has a decimal point by default
+    # and offers the comma.
+    official.cookies["django_language"] = "en"
+    english = official.get(f"/dashboard/{KOTA}/ekspor.csv{query}")
+    assert english.content.decode("utf-8-sig").splitlines()[0].count(";") == 0
+    assert "CSV with a decimal comma" in _get(official, f"/dashboard/{KOTA}/{query}")
 
 
 def test_the_xlsx_export_has_a_header_row_numbers_and_a_sheet_title(official):

@@ -90,8 +90,8 @@ def test_the_child_table_has_every_indicator_and_sorts_missing_values_last():
         _place("33.75.03", "Kecamatan Pekalongan Utara"),
     ]
     figures = {
-        "33.75.01": {"stunting_measured": _rate(1, 10)},
-        "33.75.03": {"stunting_measured": _rate(3, 10), "kampung_formed": _count(7)},
+        "33.75.01": {"stunting_measured": _rate(10, 100)},
+        "33.75.03": {"stunting_measured": _rate(30, 100), "kampung_formed": _count(7)},
     }
 
     table = child_table(
@@ -208,3 +208,33 @@ def test_a_desa_table_has_a_row_per_refreshed_year():
     assert [r.cells[keys.index("kampung_formed")] for r in table.rows] == [0, 1]
     # Targets are set by the kab/kota: nothing to show for a desa.
     assert [r.cells[keys.index("formation_target")] for r in table.rows] == [None, None]
+
+
+def test_a_prevalence_shows_from_the_minimum_denominator_and_reads_n_too_small_below(
+    settings,
+):
+    settings.DASHBOARD_MIN_DENOMINATOR = {"prevalence": 30, "coverage": 10, "share": 1}
+    children = [_place("33.75.01", "A"), _place("33.75.02", "B")]
+    figures = {
+        "33.75.01": {"stunting_measured": _rate(6, 30)},
+        "33.75.02": {"stunting_measured": _rate(29, 29)},
+    }
+
+    table = child_table(children=children, figures=figures, computed=True)
+
+    stunting = [c.key for c in table.columns].index("stunting_measured")
+    assert table.rows[0].cells[stunting] == 20.0
+    assert str(table.rows[1].cells[stunting]) == "n terlalu kecil (29 / 29)"
+    cards = {
+        k.indicator.code: k
+        for k in kpis(
+            {"stunting_measured": {2024: _rate(29, 29), 2023: _rate(6, 30)}},
+            years=[2023, 2024],
+            year=2024,
+            level=2,
+        )
+    }
+    card = cards["stunting_measured"]
+    assert card.small and card.n == "29 / 29 anak" and card.change is None
+    settings.DASHBOARD_MIN_DENOMINATOR = {"prevalence": 29, "coverage": 10, "share": 1}
+    assert not BY_CODE["stunting_measured"].too_small(29)
