@@ -85,7 +85,9 @@ def test_on_a_phone_the_header_is_one_row_and_the_menu_folds(phone, selatan):
     assert _header_height(phone) <= 64
 
 
-def test_without_scripts_the_whole_menu_shows_on_a_phone(chromium, live_server, selatan):
+def test_without_scripts_the_whole_menu_shows_on_a_phone(
+    chromium, live_server, selatan
+):
     context = chromium.new_context(
         viewport=PHONE, base_url=live_server.url, java_script_enabled=False
     )
@@ -116,9 +118,7 @@ def test_on_a_laptop_the_whole_menu_shows_in_one_row(laptop, selatan):
     assert_fits_the_screen(laptop)
 
 
-def test_a_wide_table_scrolls_in_its_box_with_its_first_column_in_view(
-    phone, selatan
-):
+def test_a_wide_table_scrolls_in_its_box_with_its_first_column_in_view(phone, selatan):
     sign_in(phone, "staf.kota", PASSWORD)
     phone.goto(f"/wilayah/{SELATAN}/")
     assert_fits_the_screen(phone)
