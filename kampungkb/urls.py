@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from kampungkb import views
+from kampungkb.forms import SignInForm
 
 urlpatterns = [
     # The dashboards own "/" (the user's dashboard): before the registry's pages.
@@ -18,6 +19,10 @@ urlpatterns = [
     # Signed-out visitors may switch language on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", views.healthz, name="healthz"),
-    path("masuk/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "masuk/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
 ]

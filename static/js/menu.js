@@ -3,6 +3,16 @@
 // menu never flashes open; without scripts the whole menu simply shows.
 document.documentElement.classList.add("js");
 
+// "Back" links on error pages go back in the browser's history when there is one;
+// otherwise they follow their own href (the start page).
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a[data-back]");
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
+
 document.addEventListener("DOMContentLoaded", function () {
   var button = document.querySelector(".menu-toggle");
   var menu = button && document.getElementById(button.getAttribute("aria-controls"));
