@@ -117,6 +117,15 @@ def test_on_a_laptop_the_whole_menu_shows_in_one_row(laptop, selatan):
     assert _header_height(laptop) <= 64
     assert_fits_the_screen(laptop)
 
+    # English words are longer: still one row.
+    laptop.get_by_role("button", name="EN").click()
+    laptop.wait_for_load_state()
+    links = laptop.get_by_role("navigation", name="Main menu").get_by_role("link")
+    assert links.count() == 10
+    tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+    assert len(tops) == 1, tops
+    assert _header_height(laptop) <= 64
+
 
 def test_a_wide_table_scrolls_in_its_box_with_its_first_column_in_view(phone, selatan):
     sign_in(phone, "staf.kota", PASSWORD)
@@ -131,6 +140,12 @@ def test_a_wide_table_scrolls_in_its_box_with_its_first_column_in_view(phone, se
     assert hint.inner_text().startswith("Geser tabel ke samping")
     assert "more-right" in frame.get_attribute("class")
     assert "more-left" not in frame.get_attribute("class")
+
+    # The sticky header cell keeps the header row's colour.
+    colours = table.locator("thead th").evaluate_all(
+        "cells => cells.slice(0, 2).map(c => getComputedStyle(c).backgroundColor)"
+    )
+    assert colours[0] == colours[1], colours
 
     first_cell = table.locator("tbody tr").first.locator("> *").first
     second_cell = table.locator("tbody tr").first.locator("> *").nth(1)
