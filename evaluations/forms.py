@@ -8,6 +8,7 @@ from kampungkb.models import Role, User
 from villages.forms import date_input
 
 from .models import Award, Cycle, CycleStatus, RubricCriterion, RubricTemplate
+from .rubric import scale_labels
 from .services import (
     CYCLE_FIELDS_ANY_TIME,
     CYCLE_FIELDS_IN_DRAFT,
@@ -126,7 +127,8 @@ class ScoreForm(forms.Form):
         self.criteria = list(criteria)
         for criterion in self.criteria:
             current = scores.get(criterion.pk)
-            choices = [(v, str(v)) for v in criterion.scale]
+            # The value's meaning is its label; the template shows the number too.
+            choices = scale_labels(criterion.scale_min, criterion.scale_max)
             if len(choices) <= 11:
                 value_field = forms.TypedChoiceField(
                     choices=choices,

@@ -5,6 +5,8 @@ numeric weights, so every criterion and group starts with weight 1 and a 0-4 sca
 a district changes them in its own copy of the template.
 """
 
+from django.utils.translation import pgettext_lazy
+
 from .models import CriterionGroup
 
 BUILTIN_NAME = "Indikator keberhasilan Kampung KB (BKKBN)"
@@ -13,7 +15,30 @@ BUILTIN_DESCRIPTION = (
     "BKKBN tidak menerbitkan bobot resmi: semua bobot bawaan sama (1) dan skala 0-4. "
     "Salin templat ini untuk kabupaten/kota Anda lalu sesuaikan bobotnya."
 )
-SCALE_GUIDE = "0 tidak ada, 1 kurang, 2 cukup, 3 baik, 4 sangat baik."
+# What each value of the default 0-4 scale means, shown beside every score button.
+SCALE_WORDS = {
+    0: pgettext_lazy("skala nilai", "tidak ada"),
+    1: pgettext_lazy("skala nilai", "kurang"),
+    2: pgettext_lazy("skala nilai", "cukup"),
+    3: pgettext_lazy("skala nilai", "baik"),
+    4: pgettext_lazy("skala nilai", "sangat baik"),
+}
+
+
+def scale_labels(scale_min, scale_max):
+    """(value, meaning) for each value of a scale; "" where a value has no word.
+
+    The default 0-4 scale has a word for every value; a district's own scale
+    names its two ends.
+    """
+    if (scale_min, scale_max) == (min(SCALE_WORDS), max(SCALE_WORDS)):
+        return list(SCALE_WORDS.items())
+    words = {
+        scale_min: pgettext_lazy("skala nilai", "terendah"),
+        scale_max: pgettext_lazy("skala nilai", "tertinggi"),
+    }
+    return [(v, words.get(v, "")) for v in range(scale_min, scale_max + 1)]
+
 
 # (group, code, name, what to look at)
 BUILTIN_CRITERIA = [

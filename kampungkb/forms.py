@@ -102,15 +102,19 @@ class UserUpdateForm(UserForm):
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form in the app's words.
-
-    Django's Indonesian catalogue reads "Masukkan nama pengguna nama pengguna ..."
-    once the field's own name is put in.
-    """
+    """Django's sign-in form with the app's own words (its Indonesian repeats itself)."""
 
     error_messages = {
-        **AuthenticationForm.error_messages,
         "invalid_login": _(
-            "Nama pengguna atau sandi salah. Huruf besar dan kecil dibedakan."
+            "Nama pengguna atau kata sandi salah. Perhatikan huruf besar dan kecil, "
+            "lalu coba lagi."
+        ),
+        "inactive": _(
+            "Akun ini dinonaktifkan. Hubungi staf Dinsos-P2KB kabupaten/kota Anda."
         ),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Nama pengguna")
+        self.fields["password"].label = _("Kata sandi")

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -52,7 +53,11 @@ class RefuseNulMiddleware:
         }
         if request.path_info.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        # The app's 400 page, drawn from files only: nothing of this request is
+        # read again (not the session, not the path that holds the NUL).
+        return HttpResponseBadRequest(
+            render_to_string("400.html", {"message": message})
+        )
 
 
 def _nul_in(request):

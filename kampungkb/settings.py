@@ -355,6 +355,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form says what happened in the app's own page (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "kampungkb.views.csrf_failure"
 if env_bool("PRODUCTION"):
     if DEBUG:
         raise ImproperlyConfigured("PRODUCTION=1 cannot run with DEBUG on.")

@@ -159,6 +159,12 @@ def user_reset_password(request, pk):
 
 
 @login_not_required
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check: the app's page, with its menu, says what to do."""
+    return render(request, "403_csrf.html", status=403)
+
+
+@login_not_required
 @never_cache
 def healthz(request):
     """200 when the database, Redis, a worker and fresh figures are all there;

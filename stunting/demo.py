@@ -253,7 +253,8 @@ def _dashat_load() -> int:
     """The Dashat inaugurated at the 7 June 2023 launch in Pekalongan Timur (Pemkot Pekalongan, 7 June 2023).
 
     The article does not say which of the three Kampung KB launched that day holds
-    it; the demo puts it in Kauman and says so in its name.
+    it; the demo puts it in Kauman, whose illustrative note says so (villages.demo).
+    Its name is a plain name: users read it on every Dashat list.
     """
     kampung = KampungKB.objects.filter(region__kabkota=KOTA, name__icontains="Kauman")
     kampung = kampung.first()
@@ -261,7 +262,7 @@ def _dashat_load() -> int:
         return 0
     Dashat.objects.create(
         kampung=kampung,
-        name="Dashat Kauman (demo: Kampung KB pemiliknya ditebak)",
+        name="Dashat Kauman",
         formed_on=datetime.date(2023, 6, 7),
         place="Aula Kecamatan Pekalongan Timur (tempat peresmian)",
     )

@@ -78,7 +78,7 @@ def test_a_wrong_password_is_said_once_in_plain_words(client, django_user_model)
         "/masuk/", {"username": "staf.kota", "password": "salah"}
     ).content.decode()
 
-    assert "Nama pengguna atau sandi salah. Huruf besar dan kecil dibedakan." in page
+    assert "Nama pengguna atau kata sandi salah." in page
     assert "nama pengguna nama pengguna" not in page.lower()
     client.cookies["django_language"] = "en"
     page = client.post(

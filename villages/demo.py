@@ -47,7 +47,8 @@ SOURCE_004 = (
 
 # Kota Pekalongan: 6 formed in 2022, 13 in 2023 (two launches), 8 in 2024.
 KOTA_2022_KNOWN = ["Padukuhan Kraton", "Bandengan", "Jenggot"]
-# The sources do not say which other three were formed in 2022: a guess.
+# The sources do not say which other three were formed in 2022: an example,
+# marked illustrative.
 KOTA_2022_GUESSED = ["Sapuro Kebulen", "Setono", "Banyurip"]
 KOTA_LAUNCH_1 = ["Kauman", "Klego", "Kuripan Kertoharjo"]
 KOTA_LAUNCH_2 = [
@@ -79,13 +80,21 @@ KOTA_LAUNCH_2_DATE = date(2023, 6, 15)
 KOTA_2024_DATE = date(2024, 7, 1)
 
 KAB_LAUNCH_DATE = date(2024, 7, 30)
-# Kabupaten Pekalongan, 30 July 2024 (seed 002): how many at each level.
+# Kabupaten Pekalongan, 30 July 2024 (SOURCE_002): how many at each level.
 KAB_LEVEL_COUNTS = [
     (ClassificationLevel.BERKELANJUTAN, 12),
     (ClassificationLevel.MANDIRI, 7),
     (ClassificationLevel.BERKEMBANG, 22),
     (ClassificationLevel.DASAR, 244),
 ]
+
+# Kampung KB with a note of their own, beside the note of their group.
+NOTE_KAMPUNG = {
+    "Kauman": (
+        "Dashat yang diresmikan pada pencanangan 7 Juni 2023 dicatat di Kampung KB "
+        "ini; sumber tidak menyebut Kampung KB mana dari ketiganya yang memilikinya."
+    ),
+}
 
 NOTE_CLASS_KOTA = (
     "Klasifikasi tidak disebut sumber; 'dasar' saat pencanangan adalah asumsi."
@@ -137,7 +146,7 @@ def _load_kota():
                 formed_on,
                 ClassificationLevel.DASAR,
                 source,
-                note,
+                " ".join(filter(None, [note, NOTE_KAMPUNG.get(name, "")])),
                 classification_note=NOTE_CLASS_KOTA,
                 decided_by="Dinsos-P2KB Kota Pekalongan",
             )
@@ -156,8 +165,8 @@ def _load_kota():
         KOTA_2022_GUESSED,
         KOTA_2022_DATE,
         SOURCE_004,
-        "Sumber hanya menyebut 6 Kampung KB pada 2022; bahwa kelurahan ini termasuk di "
-        "dalamnya dan tanggalnya adalah tebakan (ilustratif).",
+        "Sumber hanya menyebut 6 Kampung KB pada 2022 tanpa nama; kelurahan ini dan "
+        "tanggalnya dipilih sebagai contoh (ilustratif).",
     )
     launch_1 = form_all(KOTA_LAUNCH_1, KOTA_LAUNCH_1_DATE, SOURCE_000, "")
     launch_2 = form_all(

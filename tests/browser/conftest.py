@@ -65,3 +65,10 @@ def assert_fits_the_screen(page):
         width,
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= width, overflowing
+
+
+def open_menu(page):
+    """Unfold the top menu where it folds (a phone); a laptop shows it whole."""
+    button = page.locator("button.menu-toggle")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()

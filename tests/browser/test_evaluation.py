@@ -13,7 +13,7 @@ from tests.browser.test_journeys import PASSWORD, _account
 from villages.models import Classification, ClassificationBasis, Region
 from villages.services import kampung_classify, kampung_create, region_load
 
-from .conftest import assert_fits_the_screen, sign_in
+from .conftest import assert_fits_the_screen, open_menu, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +46,7 @@ def kota(settings, tmp_path):
 
 
 def _sign_out(page):
+    open_menu(page)
     page.locator("form[action='/keluar/'] button").click()
     page.wait_for_load_state()
 
@@ -55,6 +56,7 @@ def test_staff_run_the_2025_cycle_end_to_end(phone, kota):
 
     # Staff create the cycle, assign the evaluator and open scoring.
     sign_in(phone, "staf.kota", PASSWORD)
+    open_menu(phone)
     phone.get_by_role("navigation", name="Menu utama").get_by_role(
         "link", name="Evaluasi"
     ).click()
@@ -78,6 +80,7 @@ def test_staff_run_the_2025_cycle_end_to_end(phone, kota):
 
     # The evaluator scores Jenggot on the phone: 3 of 4 on every criterion.
     sign_in(phone, "evaluator.kota", PASSWORD)
+    open_menu(phone)
     phone.get_by_role("navigation", name="Menu utama").get_by_role(
         "link", name="Evaluasi"
     ).click()
@@ -86,7 +89,7 @@ def test_staff_run_the_2025_cycle_end_to_end(phone, kota):
     criteria = phone.locator("fieldset.criterion")
     assert criteria.count() == 12
     for i in range(12):
-        criteria.nth(i).get_by_label("3", exact=True).check()
+        criteria.nth(i).get_by_label("3 baik", exact=True).check()
     criteria.first.locator("textarea").fill(
         "Lurah dan OPD hadir di setiap rapat Pokja."
     )

@@ -13,7 +13,7 @@ from stunting.services import child_register
 from villages.models import Region
 from villages.services import region_load
 
-from .conftest import assert_fits_the_screen, sign_in
+from .conftest import assert_fits_the_screen, open_menu, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +45,7 @@ def boy():
 def test_plkb_sees_the_z_score_while_typing_and_then_on_the_child_page(phone, boy):
     sign_in(phone, "plkb.jenggot", PASSWORD)
     # The top menu: the start page (a dashboard) names stunting in many links.
+    open_menu(phone)
     menu = phone.get_by_role("navigation", name="Menu utama")
     menu.get_by_role("link", name="Stunting").click()
     phone.get_by_role("link", name="Daftar anak").click()

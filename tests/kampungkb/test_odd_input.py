@@ -5,6 +5,7 @@ databases (year 0, deep JSON). Run on both; CI runs PostgreSQL.
 """
 
 import datetime
+import html
 import json
 from urllib.parse import urlencode
 
@@ -25,6 +26,10 @@ from villages.models import FormationTarget, KampungKB
 pytestmark = pytest.mark.django_db
 
 NUL_MESSAGE = "berisi karakter NUL"
+
+
+def _text(response):
+    return html.unescape(response.content.decode())
 
 
 @pytest.fixture
@@ -55,8 +60,10 @@ def test_a_nul_in_the_path_or_query_is_a_400_that_says_where(
     response = browser_as(role).get(url)
 
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("text/plain")
-    assert f"{where} {NUL_MESSAGE}" in response.content.decode()
+    # The app's own 400 page, which says what was refused and where.
+    assert response["Content-Type"].startswith("text/html")
+    assert f"{where} {NUL_MESSAGE}" in _text(response)
+    assert "Permintaan tidak dapat diproses" in _text(response)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +84,7 @@ def test_a_nul_in_the_session_cookie_is_a_400_not_a_lookup(db):
     response = client.get("/wilayah/")
 
     assert response.status_code == 400
-    assert f"cookie {NUL_MESSAGE}" in response.content.decode()
+    assert f"cookie {NUL_MESSAGE}" in _text(response)
 
 
 def test_a_nul_in_the_token_header_is_a_400(db):
@@ -101,7 +108,7 @@ def test_a_nul_in_a_posted_region_code_is_refused_and_saves_nothing(browser_as):
     )
 
     assert response.status_code == 400
-    assert f'isian "region" {NUL_MESSAGE}' in response.content.decode()
+    assert f'isian "region" {NUL_MESSAGE}' in _text(response)
     assert not Child.objects.exists()
 
 
@@ -113,7 +120,7 @@ def test_a_nul_in_a_multipart_field_is_refused(browser_as):
     )
 
     assert response.status_code == 400
-    assert f'isian "citation" {NUL_MESSAGE}' in response.content.decode()
+    assert f'isian "citation" {NUL_MESSAGE}' in _text(response)
 
 
 def _post_json(client, url, body: str, method="POST"):

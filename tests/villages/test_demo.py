@@ -116,7 +116,7 @@ def test_the_three_guessed_2022_kampung_kb_say_they_are_guessed():
     assert guessed.count() == 3
     for kampung in guessed:
         assert kampung.illustrative_note.strip(), kampung.name
-        assert "tebakan" in kampung.illustrative_note, kampung.name
+        assert "dipilih sebagai contoh (ilustratif)" in kampung.illustrative_note
 
 
 def test_kota_pekalongan_classifications_are_marked_as_assumed():
