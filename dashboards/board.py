@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kampungkb.access import code_within, scoped, user_scope
+from kampungkb.access import aggregate_scope, code_within
 from villages.models import Region, RegionLevel
 
 from . import reports, selectors
@@ -58,16 +58,17 @@ def place_of(region: Region) -> Place:
 
 
 def readable_place(*, user, code: str) -> Place:
-    """The region (or the country) with this code if the user may read it, else 404."""
-    read = user_scope(user).read
+    """The region (or the country) with this code if the user may read its
+    aggregates (kampungkb.access.aggregate_scope), else 404."""
+    read = aggregate_scope(user)
     if code == COUNTRY_CODE:
         if read is not None:
             raise Http404
         return country()
     # Codes are digits and dots; anything else names no region.
-    if not code.replace(".", "").isdigit():
+    if not code.replace(".", "").isdigit() or not code_within(code, read):
         raise Http404
-    return place_of(get_object_or_404(scoped(Region.objects, user), code=code))
+    return place_of(get_object_or_404(Region.objects, code=code))
 
 
 def year_asked(raw) -> int | None:
@@ -139,7 +140,7 @@ class Board:
         """The regions above this one, up to the country; links where readable."""
         if self.place.is_country:
             return []
-        read = user_scope(self.user).read
+        read = aggregate_scope(self.user)
         trail = [Crumb(country(), read is None)]
         for region in self.place.region.ancestors():
             trail.append(Crumb(place_of(region), code_within(region.code, read)))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,11 +22,23 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kampungkb.access import require, scoped, user_scope
+from evaluations.selectors import evaluator_worklist
+from kampungkb.access import aggregate_scope, require, scoped, user_scope
 from kampungkb.models import Role
-from stunting.models import Dashat
-from villages.models import KampungKB, Program, Region, RumahDataKu
-from villages.selectors import kampung_list_for, kampung_profile
+from stunting.models import Dashat, Measurement
+from villages.models import (
+    KampungKB,
+    Program,
+    ProposalStatus,
+    Region,
+    RegionLevel,
+    RumahDataKu,
+)
+from villages.selectors import (
+    kampung_list_for,
+    kampung_profile,
+    kampung_readiness_items,
+)
 
 from . import charts, exports, selectors, services
 from .board import Board, country, place_of, readable_place, year_asked
@@ -57,11 +70,19 @@ def _outermost(regions):
 
 
 def home(request):
-    """The user's own dashboard: the country, their region, or a list of their regions."""
+    """The user's own dashboard: the country, their region, or a list of their regions.
+
+    A PLKB's start page lists their work and the figures of their kecamatan and
+    kab/kota; an evaluator's lists the Kampung KB they are to score.
+    """
     scope = user_scope(request.user)
     if scope.read is None:
         return _dashboard_page(request, COUNTRY_CODE, home=True)
-    regions = _outermost(list(scope.read))
+    role = request.user.effective_role
+    if role == Role.PLKB:
+        regions = _outermost(list(aggregate_scope(request.user))) + list(scope.read)
+    else:
+        regions = _outermost(list(scope.read))
     if len(regions) == 1:
         return _dashboard_page(request, regions[0].code, home=True)
     places = [place_of(r) for r in sorted(regions, key=lambda r: r.code)]
@@ -81,7 +102,10 @@ def home(request):
             "places": places,
             "year": year,
             "table": table,
-            "my_kampungs": _my_kampungs(request.user),
+            "work": _plkb_work(request.user) if role == Role.PLKB else None,
+            "assignments": list(evaluator_worklist(user=request.user))
+            if role == Role.EVALUATOR
+            else None,
             "as_of": max(
                 filter(
                     None, (selectors.data_as_of(region_code=p.code) for p in places)
@@ -100,6 +124,47 @@ def _my_kampungs(user):
     if user.effective_role != Role.PLKB:
         return []
     return kampung_list_for(scoped(KampungKB.objects, user, write=True))
+
+
+def _plkb_work(user):
+    """Each of a PLKB's Kampung KB with what is missing or stale: no measurement
+    in their desa this month, readiness items not met, a pending proposal."""
+    kampungs = list(
+        kampung_list_for(scoped(KampungKB.objects, user, write=True)).annotate(
+            pending_proposal=Max(
+                "proposals__pk",
+                filter=Q(proposals__status=ProposalStatus.PENDING),
+            )
+        )
+    )
+    today = timezone.localdate()
+    measured = set(
+        Measurement.objects.filter(
+            child__region__in=[k.region_id for k in kampungs],
+            measured_on__gte=today.replace(day=1),
+        )
+        .values_list("child__region", flat=True)
+        .distinct()
+    )
+    desa = scoped(Region.objects.filter(level=RegionLevel.DESA), user, write=True)
+    return {
+        "kampungs": [
+            {
+                "kampung": k,
+                "measured_this_month": k.region_id in measured,
+                "missing": [
+                    item.label
+                    for item in kampung_readiness_items(kampung=k, today=today)
+                    if not item.met
+                ],
+            }
+            for k in kampungs
+        ],
+        # A desa of theirs without a Kampung KB yet.
+        "without_kampung": list(
+            desa.exclude(pk__in=[k.region_id for k in kampungs]).order_by("code")
+        ),
+    }
 
 
 def dashboard(request, code):

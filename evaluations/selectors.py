@@ -465,3 +465,27 @@ def evaluator_progress(*, cycle: Cycle, evaluator) -> dict[int, int]:
         .annotate(n=Count("id"))
         .values_list("participant_id", "n")
     )
+
+
+def evaluator_worklist(*, user):
+    """The evaluator's assignments in open cycles, newest cycle first,
+    each with how many of the cycle's criteria this evaluator has scored."""
+    own_scores = (
+        Score.objects.filter(participant=OuterRef("participant"), evaluator=user)
+        .values("participant")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    criteria = (
+        CycleCriterion.objects.filter(cycle=OuterRef("participant__cycle"))
+        .values("cycle")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        EvaluatorAssignment.objects.filter(evaluator=user)
+        .filter(participant__cycle__status=CycleStatus.OPEN)
+        .select_related("participant__cycle", "participant__kampung__region")
+        .annotate(scored=Subquery(own_scores), criteria=Subquery(criteria))
+        .order_by("-participant__cycle__evaluated_on", "participant__kampung__region")
+    )

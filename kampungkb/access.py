@@ -11,9 +11,14 @@ Roles (DOMAIN.md, "Users"):
 - staf dinas: read and write everything in their regions;
 - PLKB/PKB: write the Kampung KB of their assigned desa/kelurahan, read their kecamatan;
 - pimpinan: read their regions;
-- evaluator: nothing in the registry; in the evaluations app, the cycles and
-  Kampung KB they are assigned (evaluations.selectors, by assignment, not region),
-  where a PLKB also reads their desa/kelurahan's results once a cycle is closed.
+- evaluator: in the registry, only the profiles of the Kampung KB they are
+  assigned to score (read-only); in the evaluations app, the cycles and Kampung KB
+  they are assigned (evaluations.selectors, by assignment, not region), where a
+  PLKB also reads their desa/kelurahan's results once a cycle is closed.
+
+Aggregate figures (the dashboards) carry no personal data, so a PLKB and a
+pimpinan read them for the whole kab/kota around their regions
+(`aggregate_scope`); their row scope above stays as it is.
 """
 
 from dataclasses import dataclass
@@ -30,6 +35,8 @@ ROLE_ACTIONS = {
     Role.STAF: {
         "kampung.add",
         "kampung.change",
+        # The official record: formation date, SK number and date.
+        "kampung.official",
         "kampung.deactivate",
         "classification.add",
         "proposal.add",
@@ -108,6 +115,38 @@ def user_scope(user) -> Scope:
         scope = Scope(read=regions, write=writes)
     user._kkb_scope = scope
     return scope
+
+
+def aggregate_scope(user) -> tuple[Region, ...] | None:
+    """Regions whose aggregate dashboards the user reads; None means the country.
+
+    A PLKB and a pimpinan read the kab/kota of each region they read (a
+    province stays a province); others read the dashboards of their read scope.
+    """
+    cached = getattr(user, "_kkb_aggregate", None)
+    if cached is not None:
+        return cached
+    read = user_scope(user).read
+    if read is not None and user.effective_role in (Role.PLKB, Role.PIMPINAN):
+        # A Kemendagri code's first five characters name its kab/kota.
+        codes = {region.code[:5] for region in read}
+        read = tuple(Region.objects.filter(code__in=codes).order_by("code"))
+    user._kkb_aggregate = read
+    return read
+
+
+def readable_kampungs(queryset, user):
+    """The Kampung KB whose profile the user may open (read-only unless `can` says
+    more): the read scope, and for an evaluator the Kampung KB they are assigned
+    in an evaluation cycle (by the reverse relation: villages imports nothing from
+    evaluations)."""
+    if user.is_authenticated and user.effective_role == Role.EVALUATOR:
+        return queryset.filter(
+            pk__in=queryset.model._default_manager.filter(
+                evaluations__assignments__evaluator=user
+            ).values("pk")
+        )
+    return scoped(queryset, user)
 
 
 def _region_q(path, regions):

@@ -12,7 +12,7 @@ plus anonymous visitors.
 Targets, one Kampung KB (with its records) each:
 - own: Jenggot 33.75.04.1004, the PLKB's desa;
 - same_kecamatan: Kuripan Kertoharjo 33.75.04.1006 (the PLKB reads, cannot write);
-- same_city: Medono 33.75.01.1002 (staf and pimpinan read; the PLKB does not);
+- same_city: Medono 33.75.01.1002 (staf and pimpinan read; the PLKB only its dashboards);
 - outside: Klesem 33.26.01.2001 in Kabupaten Pekalongan (only the administrator).
 Launches add outside_organizer (organised by 33.26, launching Medono: readable in
 33.75, writable only in 33.26); accounts add superuser (staff may not manage an
@@ -334,6 +334,14 @@ CYCLE_OF = {
     "closed_own": "closed_city",
     "closed_city": "closed_city",
 }
+# Aggregate dashboards (issue 13): a PLKB and a pimpinan read their whole kab/kota;
+# the rows and personal data behind them stay in the read scope above.
+READ_AGGREGATE = {**READ, "plkb": (200, 200, 200, 404)}
+READ_AGGREGATE_KABKOTA = {**READ_KABKOTA, "plkb": (200, 404)}
+# A Kampung KB profile: the read scope, and an evaluator's assigned Kampung KB
+# (read-only; see READ_PARTICIPANT).
+READ_PROFILE = {**READ, "evaluator": (200, 200, 404, 404)}
+
 READ_PARTICIPANT = {
     "admin": (200, 200, 200, 200, 200, 200),
     "staf": (200, 200, 200, 404, 200, 200),
@@ -444,9 +452,10 @@ def _profile_data(ctx, t):
     return {
         "name": kampung.name,
         "formed_on": kampung.formed_on.isoformat(),
-        "sk_number": "SK-MATRIX/2025",
+        "sk_number": kampung.sk_number,
         "sk_date": "",
-        "secretariat_address": "",
+        # A field the PLKB may change (the SK is staff's: see test_no_dead_ends).
+        "secretariat_address": "Sekretariat MATRIX",
         "siga_k0_year": "",
         "rumah_dataku": kampung.rumah_dataku,
         "version": kampung.version,
@@ -579,7 +588,11 @@ RESOURCES = {
         READ_KABKOTA,
     ),
     "kampung_page_get": Resource(
-        False, "get", _pk_url("kampung-detail", "kampung"), KAMPUNG_TARGETS, READ
+        False,
+        "get",
+        _pk_url("kampung-detail", "kampung"),
+        KAMPUNG_TARGETS,
+        READ_PROFILE,
     ),
     "kampung_edit_get": Resource(
         False,
@@ -595,7 +608,7 @@ RESOURCES = {
         KAMPUNG_TARGETS,
         field_write(302),
         data=_profile_data,
-        state=_field(KampungKB, "kampung", "sk_number"),
+        state=_field(KampungKB, "kampung", "secretariat_address"),
     ),
     "pokja_page_get": Resource(
         False,
@@ -865,14 +878,14 @@ RESOURCES = {
     # Dashboards: read like the regions they show; a full refresh is staff's.
     "home_get": Resource(False, "get", _fixed_url("home"), NO_TARGET, EVERYONE),
     "dashboard_desa_get": Resource(
-        False, "get", _dashboard_url("dashboard", DESA), KAMPUNG_TARGETS, READ
+        False, "get", _dashboard_url("dashboard", DESA), KAMPUNG_TARGETS, READ_AGGREGATE
     ),
     "dashboard_kabkota_get": Resource(
         False,
         "get",
         _dashboard_url("dashboard", KABKOTA),
         KABKOTA_TARGETS,
-        READ_KABKOTA,
+        READ_AGGREGATE_KABKOTA,
     ),
     "dashboard_country_get": Resource(
         False, "get", _dashboard_url("dashboard"), NO_TARGET, READ_COUNTRY
@@ -882,14 +895,14 @@ RESOURCES = {
         "get",
         _dashboard_url("dashboard-export-csv", KABKOTA),
         KABKOTA_TARGETS,
-        READ_KABKOTA,
+        READ_AGGREGATE_KABKOTA,
     ),
     "dashboard_xlsx_get": Resource(
         False,
         "get",
         _dashboard_url("dashboard-export-xlsx", KABKOTA),
         KABKOTA_TARGETS,
-        READ_KABKOTA,
+        READ_AGGREGATE_KABKOTA,
     ),
     "indicator_list_get": Resource(
         False, "get", _fixed_url("indicator-list"), NO_TARGET, EVERYONE
@@ -912,14 +925,18 @@ RESOURCES = {
     ),
     # API ----------------------------------------------------------------------
     "api_dashboard_get": Resource(
-        True, "get", _dashboard_url("api:dashboard", DESA), KAMPUNG_TARGETS, READ
+        True,
+        "get",
+        _dashboard_url("api:dashboard", DESA),
+        KAMPUNG_TARGETS,
+        READ_AGGREGATE,
     ),
     "api_dashboard_kabkota_get": Resource(
         True,
         "get",
         _dashboard_url("api:dashboard", KABKOTA),
         KABKOTA_TARGETS,
-        READ_KABKOTA,
+        READ_AGGREGATE_KABKOTA,
     ),
     "api_dashboard_country_get": Resource(
         True, "get", _dashboard_url("api:dashboard"), NO_TARGET, READ_COUNTRY

@@ -118,9 +118,13 @@ class KampungViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         """Change profile and readiness; send the `version` you read (409 if stale)."""
         kampung = self.get_object()
         self.require_writable(kampung, "kampung.change")
-        data = _valid(serializers.KampungUpdateSerializer, request, partial=True)
+        data = _valid(
+            serializers.KampungUpdateSerializer, request, partial=True, instance=kampung
+        )
         version = data.pop("version")
-        kampung_update(kampung=kampung, expected_version=version, **data)
+        kampung_update(
+            kampung=kampung, expected_version=version, changed_by=request.user, **data
+        )
         return self._answer(kampung)
 
     @extend_schema(

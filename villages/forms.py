@@ -21,7 +21,11 @@ from .models import (
     Program,
     ProgramIntegration,
 )
-from .services import KAMPUNG_EDITABLE_FIELDS
+from .services import (
+    KAMPUNG_OFFICIAL_FIELDS,
+    KAMPUNG_PROFILE_FIELDS,
+    KAMPUNG_READINESS_FIELDS,
+)
 
 # Above this many regions a <select> is too heavy for a phone: type the code instead.
 CHOICE_LIMIT = 2000
@@ -149,26 +153,52 @@ def region_field(queryset, *, multiple=False, **kwargs):
 
 
 class KampungForm(forms.ModelForm):
-    """Profile and readiness of a Kampung KB, with the version the page was built from."""
+    """Profile of a Kampung KB, with the version the page was built from.
+
+    The formation date and SK are shown but locked (disabled: a posted value is
+    ignored) for those who may not change them; the service refuses them too.
+    """
 
     version = forms.IntegerField(label=_("Versi halaman"), widget=forms.HiddenInput)
 
     class Meta:
         model = KampungKB
-        fields = KAMPUNG_EDITABLE_FIELDS
+        fields = KAMPUNG_PROFILE_FIELDS
         widgets = {
             "formed_on": date_input(),
             "sk_date": date_input(),
             "secretariat_address": forms.Textarea(attrs={"rows": 3}),
-            "rumah_dataku": forms.RadioSelect,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, official=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        if not official:
+            for name in KAMPUNG_OFFICIAL_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Hanya staf dinas yang dapat mengubahnya."
+                )
 
     def profile_fields(self):
-        return {name: self.cleaned_data[name] for name in KAMPUNG_EDITABLE_FIELDS}
+        return {
+            name: self.cleaned_data[name]
+            for name in self._meta.fields
+            if not self.fields[name].disabled
+        }
+
+
+class ReadinessForm(KampungForm):
+    """Readiness of a Kampung KB (Web Kampung KB, K/0, Rumah DataKu, KRPPA)."""
+
+    class Meta:
+        model = KampungKB
+        fields = KAMPUNG_READINESS_FIELDS
+        widgets = {"rumah_dataku": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("official", None)
+        super().__init__(*args, official=True, **kwargs)
 
 
 class VersionForm(forms.Form):

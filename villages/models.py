@@ -293,6 +293,38 @@ class KampungKB(models.Model):
         return self.classifications.order_by("-effective_on", "-id").first()
 
 
+# What staff check before deciding a level (the decide page sets it beside what the
+# Kampung KB has). No official numeric rule is public: the start requirements are
+# the program's (Web Kampung KB, K/0, Rumah DataKu); the rest is the office's
+# working rule, replaced as a whole by settings.KAMPUNG_LEVEL_REQUIREMENTS.
+LEVEL_REQUIREMENTS = {
+    "dasar": {
+        "rumah_dataku": "sederhana",
+        "programs": 1,
+        "pokja_seksi": 0,
+        "dashat": False,
+    },
+    "berkembang": {
+        "rumah_dataku": "sederhana",
+        "programs": 4,
+        "pokja_seksi": 4,
+        "dashat": False,
+    },
+    "mandiri": {
+        "rumah_dataku": "lengkap",
+        "programs": 8,
+        "pokja_seksi": 8,
+        "dashat": True,
+    },
+    "berkelanjutan": {
+        "rumah_dataku": "paripurna",
+        "programs": 11,
+        "pokja_seksi": 8,
+        "dashat": True,
+    },
+}
+
+
 class ClassificationBasis(models.TextChoices):
     LAUNCH = "launch", _("Pencanangan/launching")
     SK = "sk", _("Surat keputusan (SK)")

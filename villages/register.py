@@ -502,7 +502,10 @@ def _save(user, values):
     stored = KampungKB.objects.get(pk=kampung.pk)
     if any(getattr(stored, k) != v for k, v in fields.items()):
         services.kampung_update(
-            kampung=stored, expected_version=stored.version, **fields
+            kampung=stored,
+            expected_version=stored.version,
+            changed_by=user,
+            **fields,
         )
         outcome = "updated" if outcome == "unchanged" else outcome
     level, level_on = values["level"], values["level_on"]

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.text import capfirst
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     ANCESTOR_FIELD,
+    LEVEL_REQUIREMENTS,
     Classification,
     ClassificationLevel,
     ClassificationProposal,
@@ -17,10 +19,13 @@ from .models import (
     KampungKB,
     LaunchEvent,
     PokjaMember,
+    PokjaSeksi,
+    Program,
     ProgramIntegration,
     ProposalStatus,
     Region,
     RegionLevel,
+    RumahDataKu,
 )
 
 
@@ -308,3 +313,87 @@ def kampung_history(*, kampung: KampungKB, limit: int = 100) -> list[HistoryEntr
         if len(entries) == limit:
             break
     return entries
+
+
+@dataclass(frozen=True)
+class ReadinessItem:
+    label: str
+    met: bool
+    detail: str = ""
+
+
+def kampung_readiness_items(*, kampung: KampungKB, today=None) -> list[ReadinessItem]:
+    """What starting a Kampung KB requires (Web Kampung KB, K/0 of this year, Rumah
+    DataKu) and the KRPPA link, each met or not; a K/0 of an earlier year is stale."""
+    year = (today or datetime.date.today()).year
+    k0 = kampung.siga_k0_year
+    return [
+        ReadinessItem(_("Web Kampung KB terisi"), kampung.web_kampung_kb_filled),
+        ReadinessItem(
+            _("K/0 SIGA tahun ini terisi"),
+            k0 == year,
+            _("terakhir %(year)s") % {"year": k0} if k0 and k0 != year else "",
+        ),
+        ReadinessItem(
+            _("Rumah DataKu terbentuk"),
+            kampung.rumah_dataku != RumahDataKu.NONE,
+            kampung.get_rumah_dataku_display(),
+        ),
+        ReadinessItem(_("Terintegrasi KRPPA"), kampung.krppa_integrated),
+    ]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    label: str
+    required: str
+    present: str
+    met: bool
+
+
+_RUMAH_RANK = {value: rank for rank, value in enumerate(RumahDataKu.values)}
+
+
+def level_requirements(
+    *, kampung: KampungKB, level: str, dashats: int, today=None
+) -> list[Requirement]:
+    """What `level` asks (models.LEVEL_REQUIREMENTS) against what the
+    Kampung KB has: readiness, Rumah DataKu class, programs, Pokja seksi, Dashat."""
+    rule = getattr(settings, "KAMPUNG_LEVEL_REQUIREMENTS", LEVEL_REQUIREMENTS)[level]
+    programs = len(kampung.programs.all())
+    seksi = len({m.seksi for m in kampung.pokja.all() if m.seksi})
+    ready = kampung_readiness_items(kampung=kampung, today=today)[:3]
+    rumah = rule["rumah_dataku"]
+    rows = [
+        Requirement(
+            _("Syarat awal (Web Kampung KB, K/0, Rumah DataKu)"),
+            _("semua terpenuhi"),
+            _("%(met)s dari %(all)s") % {"met": sum(i.met for i in ready), "all": 3},
+            all(i.met for i in ready),
+        ),
+        Requirement(
+            _("Rumah DataKu"),
+            _("minimal %(class)s") % {"class": RumahDataKu(rumah).label},
+            kampung.get_rumah_dataku_display(),
+            _RUMAH_RANK[kampung.rumah_dataku] >= _RUMAH_RANK[rumah],
+        ),
+        Requirement(
+            _("Program terintegrasi"),
+            _("minimal %(n)s dari %(all)s")
+            % {"n": rule["programs"], "all": len(Program)},
+            str(programs),
+            programs >= rule["programs"],
+        ),
+        Requirement(
+            _("Seksi Pokja terisi"),
+            _("minimal %(n)s dari %(all)s")
+            % {"n": rule["pokja_seksi"], "all": len(PokjaSeksi)},
+            str(seksi),
+            seksi >= rule["pokja_seksi"],
+        ),
+    ]
+    if rule["dashat"]:
+        rows.append(
+            Requirement(_("Dashat"), _("minimal 1"), str(dashats), dashats >= 1)
+        )
+    return rows

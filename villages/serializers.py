@@ -6,7 +6,7 @@ and the services, whose errors the API reports per field (kampungkb.api).
 
 from rest_framework import serializers
 
-from kampungkb.access import code_within, region_within, user_scope
+from kampungkb.access import can, code_within, region_within, user_scope
 from kampungkb.api import ScopedRelatedField
 from kampungkb.models import User
 
@@ -23,7 +23,11 @@ from .models import (
     ProgramIntegration,
     Region,
 )
-from .services import KAMPUNG_EDITABLE_FIELDS
+from .services import (
+    KAMPUNG_EDITABLE_FIELDS,
+    KAMPUNG_OFFICIAL_FIELDS,
+    OFFICIAL_STAFF_ONLY,
+)
 
 LEVEL_INPUT_CHOICES = [*ClassificationLevel.choices, ("paripurna", "Paripurna")]
 
@@ -129,6 +133,19 @@ class KampungUpdateSerializer(serializers.ModelSerializer):
         if "version" not in attrs:
             raise serializers.ValidationError(
                 {"version": self.fields["version"].error_messages["required"]}
+            )
+        # The formation date and SK are the office's record: a PLKB may not change them.
+        kampung, user = self.instance, self.context["request"].user
+        official = [
+            name
+            for name in KAMPUNG_OFFICIAL_FIELDS
+            if name in attrs and getattr(kampung, name, None) != attrs[name]
+        ]
+        if official and not can(
+            user, "kampung.official", kampung.region if kampung else None
+        ):
+            raise serializers.ValidationError(
+                {name: [str(OFFICIAL_STAFF_ONLY)] for name in official}
             )
         return attrs
 

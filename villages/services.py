@@ -9,6 +9,7 @@ from django.db.models import F, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kampungkb.access import can
 from kampungkb.events import data_changed
 from kampungkb.integrity import unique_errors, violated_unique
 
@@ -346,31 +347,56 @@ def _claim_version(*, kampung: KampungKB, expected_version: int) -> None:
     kampung.version = expected_version + 1
 
 
-KAMPUNG_EDITABLE_FIELDS = (
+KAMPUNG_PROFILE_FIELDS = (
     "name",
     "formed_on",
     "sk_number",
     "sk_date",
     "secretariat_address",
+)
+KAMPUNG_READINESS_FIELDS = (
     "web_kampung_kb_filled",
     "siga_k0_year",
     "rumah_dataku",
     "krppa_integrated",
 )
+KAMPUNG_EDITABLE_FIELDS = KAMPUNG_PROFILE_FIELDS + KAMPUNG_READINESS_FIELDS
+# The official record of the formation: staff change it (kampung.official), a PLKB
+# reads it.
+KAMPUNG_OFFICIAL_FIELDS = ("formed_on", "sk_number", "sk_date")
+OFFICIAL_STAFF_ONLY = _(
+    "Tanggal pencanangan dan SK pembentukan hanya dapat diubah oleh staf dinas."
+)
 
 
 @transaction.atomic
-def kampung_update(*, kampung: KampungKB, expected_version: int, **fields) -> KampungKB:
-    """Change a Kampung KB's profile and readiness, refusing a save from a stale page."""
+def kampung_update(
+    *, kampung: KampungKB, expected_version: int, changed_by=None, **fields
+) -> KampungKB:
+    """Change a Kampung KB's profile and readiness, refusing a save from a stale page.
+
+    The formation date and SK change only when `changed_by` may change them
+    (kampung.official, staff); a system write without `changed_by` may not either.
+    """
     unknown = set(fields) - set(KAMPUNG_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
     # Compare with the stored row: a ModelForm has already copied its input onto
     # `kampung`, so the instance cannot tell what changed.
-    stored = KampungKB.objects.get(pk=kampung.pk)
+    stored = KampungKB.objects.select_related("region").get(pk=kampung.pk)
     changed = [name for name, value in fields.items() if getattr(stored, name) != value]
     if not changed:
         return kampung
+    official = [name for name in changed if name in KAMPUNG_OFFICIAL_FIELDS]
+    if official and (
+        changed_by is None or not can(changed_by, "kampung.official", stored.region)
+    ):
+        raise ValidationError(
+            {
+                name: ValidationError(OFFICIAL_STAFF_ONLY, code="staff_only")
+                for name in official
+            }
+        )
     for name in changed:
         setattr(kampung, name, fields[name])
     kampung.full_clean()

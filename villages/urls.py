@@ -14,6 +14,9 @@ urlpatterns = [
     ),
     path("kampung/<int:pk>/", views.kampung_detail, name="kampung-detail"),
     path("kampung/<int:pk>/ubah/", views.kampung_edit, name="kampung-edit"),
+    path(
+        "kampung/<int:pk>/kesiapan/", views.kampung_readiness, name="kampung-readiness"
+    ),
     path("kampung/<int:pk>/pokja/", views.pokja_edit, name="pokja-edit"),
     path("kampung/<int:pk>/program/", views.program_edit, name="program-edit"),
     path("kampung/<int:pk>/usulan/", views.proposal_create, name="proposal-create"),

@@ -7,8 +7,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kampungkb.access import can, region_within, require, scoped, user_scope
+from kampungkb.access import (
+    aggregate_scope,
+    can,
+    code_within,
+    readable_kampungs,
+    region_within,
+    require,
+    scoped,
+    user_scope,
+)
+from kampungkb.models import Role
 from kampungkb.once import once_only
+from kampungkb.profile import kampung_facts
 
 from . import register, services
 from .forms import (
@@ -20,6 +31,7 @@ from .forms import (
     PokjaFormSet,
     ProgramChecklist,
     ProposalForm,
+    ReadinessForm,
     RegisterUploadForm,
     TargetForm,
     VersionForm,
@@ -44,6 +56,8 @@ from .selectors import (
     kampung_list,
     kampung_list_for,
     kampung_profile,
+    kampung_readiness_items,
+    level_requirements,
     proposals_pending,
     region_child_summaries,
 )
@@ -95,6 +109,12 @@ def home(request):
             )
             if scope.write
             else [],
+            # An evaluator opens the profiles of the Kampung KB they score.
+            "assigned": kampung_list_for(
+                readable_kampungs(KampungKB.objects, request.user)
+            )
+            if request.user.effective_role == Role.EVALUATOR
+            else [],
         },
     )
 
@@ -108,7 +128,9 @@ def region_detail(request, code):
     }
     if region.level == RegionLevel.DESA:
         context["kampung"] = (
-            scoped(KampungKB.objects, request.user).filter(region=region).first()
+            readable_kampungs(KampungKB.objects, request.user)
+            .filter(region=region)
+            .first()
         )
     else:
         context["summaries"], context["total"] = region_child_summaries(region=region)
@@ -124,7 +146,7 @@ def region_detail(request, code):
 def kampung_detail(request, pk):
     try:
         kampung = kampung_profile(
-            queryset=scoped(KampungKB.objects, request.user), pk=pk
+            queryset=readable_kampungs(KampungKB.objects, request.user), pk=pk
         )
     except KampungKB.DoesNotExist:
         raise Http404(_("Kampung KB tidak ditemukan.")) from None
@@ -149,6 +171,11 @@ def kampung_detail(request, pk):
             "allowed": allowed,
             "pending": kampung.proposals.filter(status=ProposalStatus.PENDING).first(),
             "history": kampung_history(kampung=kampung),
+            "readiness": kampung_readiness_items(kampung=kampung),
+            "facts": kampung_facts(kampung=kampung, user=request.user),
+            "dashboard_readable": code_within(
+                kampung.region_id, aggregate_scope(request.user)
+            ),
         },
     )
 
@@ -235,21 +262,49 @@ def register_upload(request):
 
 def kampung_edit(request, pk):
     kampung = _kampung_for(request, pk, "kampung.change")
-    form = KampungForm(_post(request), instance=kampung)
+    official = can(request.user, "kampung.official", kampung.region)
+    form = KampungForm(_post(request), instance=kampung, official=official)
+    return _kampung_form_page(
+        request,
+        kampung,
+        form,
+        heading=_("Ubah profil"),
+        legend=_("Identitas"),
+        saved=_("Profil Kampung KB disimpan."),
+    )
+
+
+def kampung_readiness(request, pk):
+    kampung = _kampung_for(request, pk, "kampung.change")
+    form = ReadinessForm(_post(request), instance=kampung)
+    return _kampung_form_page(
+        request,
+        kampung,
+        form,
+        heading=_("Ubah kesiapan"),
+        legend=_("Kesiapan"),
+        saved=_("Kesiapan Kampung KB disimpan."),
+    )
+
+
+def _kampung_form_page(request, kampung, form, *, heading, legend, saved):
     if form.is_valid():
         try:
             services.kampung_update(
                 kampung=kampung,
                 expected_version=form.cleaned_data["version"],
+                changed_by=request.user,
                 **form.profile_fields(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Profil Kampung KB disimpan."))
+            messages.success(request, saved)
             return redirect("kampung-detail", pk=kampung.pk)
     return render(
-        request, "villages/kampung_form.html", {"kampung": kampung, "form": form}
+        request,
+        "villages/kampung_form.html",
+        {"kampung": kampung, "form": form, "heading": heading, "legend": legend},
     )
 
 
@@ -363,13 +418,24 @@ def proposal_decide(request, pk):
                 else _("Usulan ditolak."),
             )
             return redirect("proposal-list")
+    kampung = kampung_profile(queryset=KampungKB.objects, pk=proposal.kampung_id)
+    facts = kampung_facts(kampung=kampung, user=request.user)
     return render(
         request,
         "villages/proposal_decide.html",
         {
             "proposal": proposal,
             "form": form,
-            "current": proposal.kampung.current_classification(),
+            "kampung": kampung,
+            "current": next(iter(kampung.classifications.all()), None),
+            "facts": facts,
+            "readiness": kampung_readiness_items(kampung=kampung),
+            "programs": [p.get_program_display() for p in kampung.programs.all()],
+            "requirements": level_requirements(
+                kampung=kampung,
+                level=proposal.level,
+                dashats=len(facts.get("dashats", ())),
+            ),
         },
     )
 

@@ -55,7 +55,9 @@ def test_plkb_updates_their_kampung_on_a_phone_and_sees_the_history(phone, jengg
     phone.get_by_role("link", name="Kampung KB Jenggot").first.click()
     phone.get_by_role("link", name="Ubah profil").click()
     phone.fill("#id_secretariat_address", "Balai Kelurahan Jenggot, Jl. Jlamprang")
-    phone.fill("#id_sk_number", "400/12/2022")
+    # The SK is the office's record (issue 13): shown, but not for a PLKB to change.
+    assert phone.locator("#id_sk_number").is_disabled()
+    assert phone.locator("#id_formed_on").is_disabled()
     phone.get_by_role("button", name="Simpan").click()
 
     phone.wait_for_url(f"**/kampung/{jenggot.pk}/")
@@ -67,10 +69,10 @@ def test_plkb_updates_their_kampung_on_a_phone_and_sees_the_history(phone, jengg
         .inner_text()
     )
     assert "plkb.jenggot" in history
-    assert "400/12/2022" in history
+    assert "Balai Kelurahan Jenggot, Jl. Jlamprang" in history
     assert_fits_the_screen(phone)
     jenggot.refresh_from_db()
-    assert jenggot.sk_number == "400/12/2022"
+    assert jenggot.secretariat_address == "Balai Kelurahan Jenggot, Jl. Jlamprang"
 
 
 def test_an_official_sees_the_profile_without_edit_controls(phone, jenggot):

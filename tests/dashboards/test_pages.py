@@ -544,9 +544,12 @@ def test_a_plkb_finds_their_kampung_kb_on_their_dashboard(client):
 
     html = _get(client, "/")
 
-    assert "<h1>Kecamatan Pekalongan Selatan" in html
+    # Their work first, then the figures of their kecamatan and city (issue 13).
+    assert "Pekerjaan saya" in html
     jenggot = KampungKB.objects.get(region=JENGGOT)
     assert f'href="/kampung/{jenggot.pk}/">{jenggot.name}</a>' in html
+    assert 'href="/dashboard/33.75.04/' in html
+    assert 'href="/dashboard/33.75/' in html
 
 
 # --- Scope ---------------------------------------------------------------------------
@@ -560,10 +563,13 @@ def camat(client):
     return client, user
 
 
-def test_an_official_of_one_kecamatan_cannot_open_another(camat):
+def test_an_official_of_one_kecamatan_reads_their_city_but_nothing_wider(camat):
+    """Aggregates of the whole kab/kota (issue 13), not the province or another city."""
     client, user = camat
-    assert client.get(f"/dashboard/{BARAT}/").status_code == 200
-    for code in (TIMUR, JENGGOT, KOTA, "33", "ID"):
+    for code in (BARAT, TIMUR, JENGGOT, KOTA):
+        assert client.get(f"/dashboard/{code}/").status_code == 200, code
+        assert client.get(f"/dashboard/{code}/ekspor.csv").status_code == 200, code
+    for code in ("33", "33.26", "ID"):
         assert client.get(f"/dashboard/{code}/").status_code == 404, code
         assert client.get(f"/dashboard/{code}/ekspor.csv").status_code == 404, code
         assert client.get(f"/dashboard/{code}/ekspor.xlsx").status_code == 404, code
@@ -571,16 +577,16 @@ def test_an_official_of_one_kecamatan_cannot_open_another(camat):
     api = APIClient()
     api.force_authenticate(user)
     assert api.get(f"/api/dashboard/{BARAT}/").status_code == 200
-    assert api.get(f"/api/dashboard/{TIMUR}/").status_code == 404
-    assert api.get(f"/api/dashboard/{KOTA}/").status_code == 404
+    assert api.get(f"/api/dashboard/{KOTA}/").status_code == 200
+    assert api.get("/api/dashboard/33/").status_code == 404
 
 
-def test_the_kecamatan_officials_breadcrumbs_do_not_link_the_city(camat):
+def test_the_kecamatan_officials_breadcrumbs_link_the_city_not_the_province(camat):
     client, _user = camat
     html = _get(client, f"/dashboard/{BARAT}/")
     crumbs = html.split('class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
-    assert "<span>Kota Pekalongan</span>" in crumbs
-    assert "/dashboard/33.75/" not in crumbs
+    assert "/dashboard/33.75/" in crumbs
+    assert "/dashboard/33/" not in crumbs
 
 
 # --- API -------------------------------------------------------------------------------

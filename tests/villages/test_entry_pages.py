@@ -94,18 +94,18 @@ def test_plkb_edits_own_profile_and_the_history_shows_the_change(
     assert client.get(url).status_code == 200
 
     response = client.post(
-        url, profile_data(kampung, sk_number="SK 12/2023"), follow=True
+        url, profile_data(kampung, secretariat_address="Jl. Jenggot 12"), follow=True
     )
 
     assert response.status_code == 200
     kampung.refresh_from_db()
-    assert kampung.sk_number == "SK 12/2023"
+    assert kampung.secretariat_address == "Jl. Jenggot 12"
     page = response.content.decode()
     assert "Profil Kampung KB disimpan." in page
     assert "Riwayat perubahan" in page
     history = page[page.index('id="riwayat"') :]
-    assert "Nomor SK" in history
-    assert "SK 12/2023" in history
+    assert "Alamat sekretariat" in history
+    assert "Jl. Jenggot 12" in history
     assert "plkb" in history
 
 
@@ -175,19 +175,26 @@ def test_a_second_save_from_the_same_page_version_is_refused_and_keeps_the_input
 
 def test_profile_errors_show_next_to_the_field(client, accounts, kampungs):
     kampung = kampungs[JENGGOT]
-    signed_in(client, accounts["plkb"])
+    # The SK is staff's to change (issue 13); readiness has its own form.
+    signed_in(client, accounts["staf"])
     tomorrow = datetime.date.today() + datetime.timedelta(days=2)
 
     response = client.post(
         reverse("kampung-edit", args=[kampung.pk]),
-        profile_data(kampung, sk_date=tomorrow.isoformat(), siga_k0_year="abc"),
+        profile_data(kampung, sk_date=tomorrow.isoformat()),
     )
 
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "Tanggal SK tidak boleh di masa depan." in errors["sk_date"]
-    assert "siga_k0_year" in errors
     assert 'id="id_sk_date_error"' in response.content.decode()
+    signed_in(client, accounts["plkb"])
+    response = client.post(
+        reverse("kampung-readiness", args=[kampung.pk]),
+        profile_data(kampung, siga_k0_year="abc"),
+    )
+    assert response.status_code == 200
+    assert "siga_k0_year" in response.context["form"].errors
 
 
 def pokja_data(kampung, rows, existing=()):
