@@ -7,11 +7,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from .indicators import BY_CODE
 from .selectors import region_series
-
-# Below this many measured children a prevalence reads "n too small" (issue 13's
-# default for prevalence); the counts are still shown.
-MIN_DENOMINATOR = 30
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,8 @@ class ProfileRate:
 
     @property
     def too_small(self) -> bool:
-        return self.denominator < MIN_DENOMINATOR
+        # The dashboards' own rule, so the profile and the boards agree.
+        return BY_CODE["stunting_measured"].too_small(self.denominator)
 
 
 def _latest(series, indicator, *, has):

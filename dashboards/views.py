@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evaluations.selectors import evaluator_worklist
-from kampungkb.access import aggregate_scope, require, scoped, user_scope
+from kampungkb.access import aggregate_scope, code_within, require, scoped, user_scope
 from kampungkb.models import Role
 from stunting.models import Dashat, Measurement
 from villages.models import (
@@ -181,6 +181,9 @@ def _dashboard_page(request, code, *, home=False):
         "refresh_state": selectors.refresh_state(region_codes=[place.code]),
         **_refresh_button(request.user, board),
         "query": _query(board),
+        # The registry and stunting pages show rows: linked only where the
+        # user reads rows, not just the aggregates of the dashboards.
+        "rows_readable": code_within(place.code, user_scope(request.user).read),
     }
     if home:
         context["my_kampungs"] = _my_kampungs(request.user)

@@ -203,6 +203,23 @@ def test_every_link_on_each_role_home_page_leads_to_a_page(accounts, role):
     assert broken == {}
 
 
+@pytest.mark.parametrize("role", ["plkb", "camat"])
+def test_every_link_on_the_city_dashboard_leads_to_a_page(accounts, role):
+    """A PLKB or camat reads the whole city's aggregates, not its rows: the page
+    links the registry and stunting pages only where they may read them."""
+    client = client_of(accounts[role])
+    page = client.get(reverse("dashboard", args=["33.75"]))
+    assert page.status_code == 200
+    links = sorted(set(Links(page.content.decode()).links))
+    assert reverse("region-detail", args=["33.75"]) not in links
+    broken = {}
+    for link in links:
+        status = client.get(link).status_code
+        if status in (403, 404) or status >= 500:
+            broken[link] = status
+    assert broken == {}
+
+
 # --- Item 5: the Kampung KB page ---------------------------------------------------
 
 
