@@ -2,9 +2,12 @@
 
 from django import forms
 from django.forms import inlineformset_factory
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kampungkb.models import Role, User
+from kampungkb.uploads import EVIDENCE_EXTENSIONS, EVIDENCE_MAX_BYTES
 from villages.forms import date_input
 
 from .models import Award, Cycle, CycleStatus, RubricCriterion, RubricTemplate
@@ -13,8 +16,6 @@ from .services import (
     CYCLE_FIELDS_ANY_TIME,
     CYCLE_FIELDS_IN_DRAFT,
     CYCLE_FIELDS_UNTIL_CLOSED,
-    EVIDENCE_EXTENSIONS,
-    EVIDENCE_MAX_BYTES,
 )
 
 CYCLE_FIELDS = (
@@ -171,11 +172,17 @@ class ScoreForm(forms.Form):
         ]
 
 
+def _evidence_help():
+    # Formatted when shown: `%` on a lazy text would fix the language at import.
+    return gettext("PDF, JPEG atau PNG, paling besar %(mb)s MB.") % {
+        "mb": EVIDENCE_MAX_BYTES // (1024 * 1024)
+    }
+
+
 class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("Bukti dukung"),
-        help_text=_("PDF, JPEG atau PNG, paling besar %(mb)s MB.")
-        % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)},
+        help_text=lazy(_evidence_help, str)(),
         widget=forms.ClearableFileInput(
             attrs={"accept": ",".join((*EVIDENCE_EXTENSIONS, "image/*"))}
         ),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kampungkb.events import data_changed
 from kampungkb.integrity import unique_errors
 from kampungkb.models import Role
+from kampungkb.uploads import evidence_problem, evidence_suffix
 from villages.models import Classification, ClassificationBasis, KampungKB, Region
 from villages.services import kampung_classify, kampung_update
 
@@ -36,15 +37,7 @@ from .rubric import BUILTIN_CRITERIA, BUILTIN_DESCRIPTION, BUILTIN_NAME
 from .selectors import results_by_kampung
 
 # Evidence files: what an evaluator photographs or scans on a visit.
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 EVIDENCE_MAX_FILES = 50  # per Kampung KB and cycle
-# Content type, the extensions it may carry, and how its content starts.
-EVIDENCE_TYPES = {
-    "application/pdf": ((".pdf",), (b"%PDF-",)),
-    "image/jpeg": ((".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
-    "image/png": ((".png",), (b"\x89PNG\r\n\x1a\n",)),
-}
-EVIDENCE_EXTENSIONS = tuple(ext for exts, _m in EVIDENCE_TYPES.values() for ext in exts)
 
 CYCLE_FIELDS_ANY_TIME = (
     "name",
@@ -430,32 +423,6 @@ def scores_save(*, participant: Participant, evaluator, entries) -> list[Score]:
     return saved
 
 
-def evidence_problem(upload) -> tuple[str | None, str | None]:
-    """(content type, None) for an acceptable file, else (None, why not).
-
-    The type is read from the first bytes, not trusted from the name or the
-    browser; the name's extension must agree with it.
-    """
-    if upload.size > EVIDENCE_MAX_BYTES:
-        return None, _("Berkas lebih dari %(mb)s MB.") % {
-            "mb": EVIDENCE_MAX_BYTES // (1024 * 1024)
-        }
-    if upload.size == 0:
-        return None, _("Berkas kosong.")
-    suffix = PurePosixPath(upload.name or "").suffix.lower()
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for content_type, (extensions, magics) in EVIDENCE_TYPES.items():
-        if any(head.startswith(m) for m in magics):
-            if suffix not in extensions:
-                return None, _(
-                    "Isi berkas tidak sesuai dengan ekstensinya (%(ext)s)."
-                ) % {"ext": suffix or "-"}
-            return content_type, None
-    return None, _("Hanya berkas PDF, JPEG, atau PNG yang diterima.")
-
-
 @transaction.atomic
 def evidence_add(
     *, participant: Participant, uploaded_by, file, criterion=None
@@ -491,7 +458,7 @@ def evidence_add(
         sha256=digest.hexdigest(),
     )
     # The stored name is random (evidence_path); the extension follows the content.
-    suffix = EVIDENCE_TYPES[content_type][0][0]
+    suffix = evidence_suffix(content_type)
     evidence.file.save(f"bukti{suffix}", file, save=False)
     try:
         evidence.full_clean()

@@ -9,7 +9,7 @@ are assigned.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.text import slugify
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from kampungkb.access import can, require, scoped
 from kampungkb.models import Role, User
 from kampungkb.once import once_only
+from kampungkb.uploads import evidence_response
 from villages.forms import add_service_errors
 from villages.models import KampungKB, Region, RegionLevel
 
@@ -419,16 +420,11 @@ def evidence_upload(request, pk, participant_pk):
 def evidence_download(request, pk):
     """Serve an evidence file to those who may open its Kampung KB's evaluation."""
     evidence = get_object_or_404(evidence_for(user=request.user), pk=pk)
-    response = FileResponse(
-        evidence.file.open("rb"),
+    return evidence_response(
+        evidence.file,
         content_type=evidence.content_type,
-        # Images open in the browser; a PDF is downloaded, not rendered here.
-        as_attachment=evidence.content_type == "application/pdf",
         filename=evidence_shown_name(user=request.user, evidence=evidence),
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST

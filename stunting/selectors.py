@@ -213,7 +213,7 @@ def child_card(*, child: Child, user, today: datetime.date) -> ChildCard:
     personal = can(user, "child.personal", child.region)
     card = ChildCard(
         pk=child.pk,
-        label=child.name if personal else str(child),
+        label=child.name if personal else _("Anak #%(id)s") % {"id": child.pk},
         sex=child.get_sex_display(),
         age_months=int(age_in_months((today - child.birth_date).days))
         if personal

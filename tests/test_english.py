@@ -85,3 +85,51 @@ def test_a_wrong_password_is_said_once_in_plain_words(client, django_user_model)
         "/masuk/", {"username": "staf.kota", "password": "salah"}
     ).content.decode()
     assert "Wrong username or password." in page
+
+
+@pytest.mark.django_db
+def test_a_child_without_personal_access_is_child_n_in_english(kota_pekalongan):
+    import datetime
+
+    from kampungkb.models import Role, User
+    from stunting.models import Child
+    from stunting.selectors import child_card
+
+    jenggot = Region.objects.get(code="33.75.04.1004")
+    child = Child.objects.create(
+        name="Anak Sintetis",
+        sex="L",
+        birth_date=datetime.date(2024, 1, 5),
+        region=jenggot,
+    )
+    reader = User.objects.create_user("pimpinan.en", role=Role.PIMPINAN)
+    reader.regions.set([Region.objects.get(code="33.75")])
+    today = datetime.date(2025, 1, 1)
+
+    with translation.override("en"):
+        assert child_card(child=child, user=reader, today=today).label == (
+            f"Child #{child.pk}"
+        )
+    with translation.override("id"):
+        assert child_card(child=child, user=reader, today=today).label == (
+            f"Anak #{child.pk}"
+        )
+
+
+@pytest.mark.django_db
+def test_the_evidence_file_help_follows_the_language():
+    from evaluations.forms import EvidenceForm
+    from evaluations.models import CycleCriterion
+
+    with translation.override("en"):
+        assert str(
+            EvidenceForm(criteria=CycleCriterion.objects.none())
+            .fields["file"]
+            .help_text
+        ) == ("PDF, JPEG or PNG, at most 5 MB.")
+    with translation.override("id"):
+        assert str(
+            EvidenceForm(criteria=CycleCriterion.objects.none())
+            .fields["file"]
+            .help_text
+        ) == ("PDF, JPEG atau PNG, paling besar 5 MB.")
