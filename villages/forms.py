@@ -6,8 +6,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
+from django.utils.functional import lazy
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from kampungkb.uploads import EVIDENCE_EXTENSIONS, EVIDENCE_MAX_BYTES
 
 from .models import (
     SHARED_POKJA_ROLES,
@@ -301,6 +305,13 @@ class ProgramChecklist:
         return saved
 
 
+def _evidence_help():
+    # Formatted when shown: `%` on a lazy text would fix the language at import.
+    return gettext(
+        "SK, foto kegiatan atau laporan: PDF, JPEG atau PNG, paling besar %(mb)s MB."
+    ) % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)}
+
+
 class ProposalForm(forms.Form):
     level = forms.ChoiceField(
         label=_label(ClassificationProposal, "level"),
@@ -313,6 +324,14 @@ class ProposalForm(forms.Form):
         label=_label(ClassificationProposal, "reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Tuliskan capaian yang mendukung usulan ini."),
+    )
+    evidence = forms.FileField(
+        label=_("Bukti dukung (tidak wajib)"),
+        required=False,
+        help_text=lazy(_evidence_help, str)(),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join((*EVIDENCE_EXTENSIONS, "image/*"))}
+        ),
     )
 
 

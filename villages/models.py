@@ -1,6 +1,8 @@
 """Regions of Indonesia and the Kampung KB registry kept by a district office."""
 
 import datetime
+import secrets
+from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -394,6 +396,12 @@ PENDING_PROPOSAL_EXISTS = _(
 )
 
 
+def proposal_evidence_path(instance, filename):
+    """A random name; the uploader's file name is kept apart (evidence_name)."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"villages/proposals/{secrets.token_hex(16)}{suffix}"
+
+
 class ClassificationProposal(models.Model):
     """A PLKB's proposal to change a Kampung KB's level, which staff approve or reject."""
 
@@ -433,6 +441,16 @@ class ClassificationProposal(models.Model):
     )
     decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
     decision_note = models.TextField(_("catatan keputusan"), blank=True)
+    # An SK, a photo or a report the proposal relies on (kampungkb.uploads rules);
+    # stored under a random name and served only through the proposal's page.
+    evidence = models.FileField(
+        _("bukti dukung"),
+        upload_to=proposal_evidence_path,
+        max_length=200,
+        blank=True,
+    )
+    evidence_name = models.CharField(_("nama berkas asli"), max_length=255, blank=True)
+    evidence_type = models.CharField(_("jenis berkas"), max_length=40, blank=True)
     classification = models.OneToOneField(
         Classification,
         verbose_name=_("klasifikasi yang dihasilkan"),

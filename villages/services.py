@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from kampungkb.access import can
 from kampungkb.events import data_changed
 from kampungkb.integrity import unique_errors, violated_unique
+from kampungkb.uploads import evidence_problem, evidence_suffix
 
 from .models import (
     PENDING_PROPOSAL_EXISTS,
@@ -450,11 +452,17 @@ def kampung_part_delete(*, part: PokjaMember | ProgramIntegration) -> None:
 
 @transaction.atomic
 def proposal_create(
-    *, kampung: KampungKB, level, effective_on, reason: str, proposed_by
+    *, kampung: KampungKB, level, effective_on, reason: str, proposed_by, evidence=None
 ) -> ClassificationProposal:
-    """A PLKB proposes a new level for a Kampung KB; staff decide later."""
+    """A PLKB proposes a new level for a Kampung KB, with an optional evidence file
+    (PDF, JPEG or PNG); staff decide later."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Tuliskan alasan usulan.")})
+    evidence_type = ""
+    if evidence:
+        evidence_type, problem = evidence_problem(evidence)
+        if problem:
+            raise ValidationError({"evidence": problem})
     if kampung.proposals.filter(status=ProposalStatus.PENDING).exists():
         raise ValidationError(PENDING_PROPOSAL_EXISTS)
     try:
@@ -473,13 +481,26 @@ def proposal_create(
     with unique_errors(
         ClassificationProposal, {"one_pending_proposal_per_kampung": pending}
     ):
-        return ClassificationProposal.objects.create(
+        proposal = ClassificationProposal(
             kampung=kampung,
             level=level,
             effective_on=effective_on,
             reason=reason.strip(),
             proposed_by=proposed_by,
         )
+        if evidence:
+            proposal.evidence_name = PurePosixPath(evidence.name).name[:255]
+            proposal.evidence_type = evidence_type
+            suffix = evidence_suffix(evidence_type)
+            proposal.evidence.save(f"bukti{suffix}", evidence, save=False)
+        try:
+            proposal.save()
+        except Exception:
+            # Nothing half-saved: no file without its proposal.
+            if proposal.evidence:
+                proposal.evidence.delete(save=False)
+            raise
+        return proposal
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ urlpatterns = [
     path("kampung/<int:pk>/usulan/", views.proposal_create, name="proposal-create"),
     path("usulan/", views.proposal_list, name="proposal-list"),
     path("usulan/<int:pk>/", views.proposal_decide, name="proposal-decide"),
+    path("usulan/<int:pk>/bukti/", views.proposal_evidence, name="proposal-evidence"),
     path("pencanangan/", views.launch_list, name="launch-list"),
     path("pencanangan/baru/", views.launch_edit, name="launch-create"),
     path("pencanangan/<int:pk>/ubah/", views.launch_edit, name="launch-edit"),

@@ -20,6 +20,7 @@ from kampungkb.access import (
 from kampungkb.models import Role
 from kampungkb.once import once_only
 from kampungkb.profile import kampung_facts
+from kampungkb.uploads import evidence_response
 
 from . import register, services
 from .forms import (
@@ -347,7 +348,7 @@ def program_edit(request, pk):
 @once_only
 def proposal_create(request, pk):
     kampung = _kampung_for(request, pk, "proposal.add")
-    form = ProposalForm(_post(request))
+    form = ProposalForm(_post(request), request.FILES or None)
     if form.is_valid():
         try:
             services.proposal_create(
@@ -369,6 +370,19 @@ def proposal_create(request, pk):
             "current": kampung.current_classification(),
             "pending": kampung.proposals.filter(status=ProposalStatus.PENDING).first(),
         },
+    )
+
+
+def proposal_evidence(request, pk):
+    """Serve a proposal's evidence file to those who may read its Kampung KB."""
+    proposal = get_object_or_404(
+        scoped(ClassificationProposal.objects, request.user).exclude(evidence=""),
+        pk=pk,
+    )
+    return evidence_response(
+        proposal.evidence,
+        content_type=proposal.evidence_type,
+        filename=proposal.evidence_name,
     )
 
 

@@ -34,6 +34,7 @@ NOT_PAGES = {
     "evaluation-evidence-upload",
     "evaluation-evidence-delete",
     "evaluation-evidence",
+    "proposal-evidence",
     "evaluation-export",
     "import-status",
     "import-zscore-csv",

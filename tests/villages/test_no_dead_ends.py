@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -385,3 +386,66 @@ def test_the_decide_page_shows_the_facts_the_proposal_relies_on(accounts):
     for shown in ("Kesiapan", "Skor evaluasi terakhir", "Stunting terukur"):
         assert shown in facts
     assert "anak diukur" in facts
+
+
+# --- Item 5: a proposal may carry an evidence file ------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _propose(client, kampung_pk, upload):
+    return client.post(
+        reverse("proposal-create", args=[kampung_pk]),
+        {
+            "level": "mandiri",
+            "effective_on": "2025-01-01",
+            "reason": "SK Pokja baru dan delapan seksi aktif",
+            "evidence": upload,
+        },
+    )
+
+
+def test_a_proposal_carries_its_evidence_to_the_decider(accounts, media):
+    jenggot = kampung(JENGGOT)
+    plkb = client_of(accounts["plkb"])
+    upload = SimpleUploadedFile("sk-pokja.pdf", PDF, "application/pdf")
+
+    assert _propose(plkb, jenggot.pk, upload).status_code == 302
+
+    proposal = jenggot.proposals.get(status="pending")
+    assert proposal.evidence_name == "sk-pokja.pdf"
+    assert "sk-pokja" not in proposal.evidence.name  # stored under a random name
+    staf = client_of(accounts["staf"])
+    page = staf.get(reverse("proposal-decide", args=[proposal.pk])).content.decode()
+    link = reverse("proposal-evidence", args=[proposal.pk])
+    assert f'href="{link}">sk-pokja.pdf</a>' in page
+    served = staf.get(link)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == PDF
+    assert served["Content-Type"] == "application/pdf"
+    assert "attachment" in served["Content-Disposition"]
+    assert "sandbox" in served["Content-Security-Policy"]
+    # A camat of another kecamatan reads the city's figures, not this file.
+    assert client_of(accounts["camat"]).get(link).status_code == 404
+
+
+def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_saved(
+    accounts, media
+):
+    jenggot = kampung(JENGGOT)
+    before = jenggot.proposals.count()
+    upload = SimpleUploadedFile("sk.pdf", b"<html>not a pdf</html>", "application/pdf")
+
+    response = _propose(client_of(accounts["plkb"]), jenggot.pk, upload)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["evidence"] == ["Hanya berkas PDF, JPEG, atau PNG yang diterima."]
+    assert jenggot.proposals.count() == before
+    assert not list(media.rglob("*.*"))
