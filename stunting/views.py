@@ -1,5 +1,6 @@
 """Stunting pages: prevalence, children, measurements and reported figures."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -87,9 +88,13 @@ def prevalence_region(request, code):
     rows, total = measured_prevalence(region=region, start=period.start, end=period.end)
     series = reported_prevalence_series(region=region)
     by_year = measured_prevalence_by_year(region=region)
+    # The dashboards' small-number rule: a rate over too few children is not drawn.
+    min_n = settings.DASHBOARD_MIN_DENOMINATOR["prevalence"]
     figure = charts.prevalence_figure(
         series=series,
-        measured=[(year, row.percent) for year, row in by_year if row.children],
+        measured=[
+            (year, row.percent) for year, row in by_year if row.children >= min_n
+        ],
     )
     return render(
         request,
@@ -105,6 +110,7 @@ def prevalence_region(request, code):
             "by_year": by_year,
             "figure": figure if series or by_year else None,
             "child_level": region.level < RegionLevel.DESA,
+            "min_n": min_n,
         },
     )
 

@@ -351,8 +351,31 @@ def test_the_prevalence_page_shows_measured_and_reported_apart(client, people, s
     traces = {t["name"]: list(zip(t["x"], t["y"], strict=True)) for t in figure["data"]}
     assert traces["SSGI (survei)"] == [(2021, 20.6), (2022, 23.1)]
     assert traces["Lainnya"] == [(2024, 17.86)]
-    # Siti's 2024 measurement (HAZ < -2) is the only one: 1 of 1 measured.
+    # Siti's 2024 measurement (HAZ < -2) is the only one: 1 of 1 measured, far
+    # below the 30 children a prevalence is shown from: no "100 %" anywhere.
+    assert "Terukur (data pengukuran di aplikasi)" not in traces
+    cards = html[html.index('class="kpis"') :]
+    cards = cards[: cards.index("</section>")]
+    assert cards.count("n terlalu kecil") == 2
+    assert "100,00" not in html and "100.00" not in html
+    assert "1/1" in html  # the counts stay in the table
+
+
+def test_the_prevalence_page_draws_a_rate_from_the_minimum_on(
+    client, people, siti, settings
+):
+    settings.DASHBOARD_MIN_DENOMINATOR = {**settings.DASHBOARD_MIN_DENOMINATOR}
+    settings.DASHBOARD_MIN_DENOMINATOR["prevalence"] = 1
+    _as(client, people["pimpinan"])
+
+    html = client.get(
+        reverse("stunting-prevalence", args=["33.75"]), {"kind": "tahun", "year": 2024}
+    ).content.decode()
+
+    figure = _Scripts(html).json["prevalence-figure"]
+    traces = {t["name"]: list(zip(t["x"], t["y"], strict=True)) for t in figure["data"]}
     assert traces["Terukur (data pengukuran di aplikasi)"] == [(2024, 100.0)]
+    assert "n terlalu kecil" not in html[html.index('class="kpis"') :][:2000]
 
 
 def test_the_prevalence_page_of_a_region_outside_scope_is_404(
