@@ -40,7 +40,7 @@ from villages.selectors import (
     kampung_readiness_items,
 )
 
-from . import charts, exports, selectors, services
+from . import charts, exports, reports, selectors, services
 from .board import Board, country, place_of, readable_place, year_asked
 from .indicators import BY_CODE, INDICATORS
 from .models import ACTIVE_STATUSES, COUNTRY_CODE, RefreshRun
@@ -86,7 +86,7 @@ def home(request):
     if len(regions) == 1:
         return _dashboard_page(request, regions[0].code, home=True)
     places = [place_of(r) for r in sorted(regions, key=lambda r: r.code)]
-    year = year_asked(request.GET.get("tahun")) or timezone.localdate().year
+    year = year_asked(request.GET.get("tahun")) or _opening_year(places)
     figures = selectors.region_figures(region_codes=[p.code for p in places], year=year)
     table = child_table(
         children=places,
@@ -117,6 +117,21 @@ def home(request):
             ),
         },
     )
+
+
+def _opening_year(places) -> int:
+    """The latest year holding most of the places' figures, by the rule each
+    dashboard opens on (not the calendar year, which has often only begun)."""
+    years = selectors.refreshed_years()
+    together = {
+        (place.code, indicator): by_year
+        for place in places
+        for indicator, by_year in selectors.region_series(
+            region_code=place.code
+        ).items()
+    }
+    fallback = years[-1] if years else timezone.localdate().year
+    return reports.default_year(together, years=years, fallback=fallback)
 
 
 def _my_kampungs(user):

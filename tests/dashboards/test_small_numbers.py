@@ -225,3 +225,24 @@ def test_the_city_dashboard_stays_within_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(20):
         _html(official, f"/dashboard/{KOTA}/")
+
+
+def test_a_home_of_several_regions_opens_on_the_latest_year_with_figures(
+    client, kota_pekalongan
+):
+    """An official of two kecamatan gets the list of both, on the year with real
+    figures (2024), not the calendar year that has only begun."""
+    user = User.objects.create_user("camat.dua", role=Role.PIMPINAN)
+    user.regions.set(Region.objects.filter(code__in=[SELATAN, UTARA]))
+    client.force_login(user)
+    KampungFactory(region=Region.objects.get(code=JENGGOT), formed_on="2023-06-07")
+    _stunted_child(JENGGOT, "Anak Satu")
+    this_year = datetime.date.today().year
+    snapshot_refresh(years=range(2022, this_year + 1))
+
+    html = _html(client, "/")
+
+    # Utara has no figures at all; Selatan's are in 2024.
+    assert "Wilayah kerja saya, 2024" in html
+    asked = _html(client, f"/?tahun={this_year}")
+    assert f"Wilayah kerja saya, {this_year}" in asked
