@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from villages.forms import date_input, region_field
 
@@ -38,7 +39,13 @@ class PeriodForm(forms.Form):
     year = forms.IntegerField(label=_("Tahun"), min_value=FIRST_YEAR)
     quarter = forms.TypedChoiceField(
         label=_("Triwulan"),
-        choices=[(q, f"T{q}") for q in range(1, 5)],
+        # T for triwulan; each spelled out so English can say Q1..Q4.
+        choices=[
+            (1, pgettext_lazy("quarter", "T1")),
+            (2, pgettext_lazy("quarter", "T2")),
+            (3, pgettext_lazy("quarter", "T3")),
+            (4, pgettext_lazy("quarter", "T4")),
+        ],
         coerce=int,
         required=False,
     )

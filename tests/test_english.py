@@ -133,3 +133,14 @@ def test_the_evidence_file_help_follows_the_language():
             .fields["file"]
             .help_text
         ) == ("PDF, JPEG atau PNG, paling besar 5 MB.")
+
+
+def test_quarters_read_q1_to_q4_in_english():
+    from stunting.forms import PeriodForm
+
+    with translation.override("en"):
+        labels = [str(label) for _q, label in PeriodForm().fields["quarter"].choices]
+    assert labels == ["Q1", "Q2", "Q3", "Q4"]
+    with translation.override("id"):
+        labels = [str(label) for _q, label in PeriodForm().fields["quarter"].choices]
+    assert labels == ["T1", "T2", "T3", "T4"]
