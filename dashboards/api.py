@@ -72,6 +72,9 @@ class DashboardView(APIView):
                     "value": k.value,
                     "previous": k.previous,
                     "change": k.change,
+                    "numerator": k.numerator,
+                    "denominator": k.denominator,
+                    "too_small": k.small,
                 }
                 for k in board.kpis
             ],

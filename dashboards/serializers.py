@@ -49,6 +49,16 @@ class KpiSerializer(serializers.Serializer):
     change = serializers.FloatField(
         allow_null=True, help_text="value - previous (percentage points for a rate)."
     )
+    numerator = serializers.FloatField(
+        allow_null=True, help_text="A rate's numerator; null for a count."
+    )
+    denominator = serializers.FloatField(
+        allow_null=True, help_text="A rate's denominator (its n); null for a count."
+    )
+    too_small = serializers.BooleanField(
+        help_text="The denominator is below the minimum a rate is shown from "
+        "(DASHBOARD_MIN_DENOMINATOR): the pages read 'n terlalu kecil' instead."
+    )
 
 
 class ValuesField(serializers.DictField):

@@ -100,6 +100,10 @@ def test_one_measurement_does_not_make_the_city_read_100_percent(official):
     tile = treemap["ids"].index(SELATAN)
     assert treemap["marker"]["colors"][tile] == SMALL_N_COLOUR
     assert "n terlalu kecil (n = 1 anak)" in treemap["text"][tile]
+    # The API says so too, with the counts, for those who draw their own.
+    body = official.get(f"/api/dashboard/{KOTA}/", {"tahun": 2024}).json()
+    (kpi,) = [k for k in body["kpis"] if k["indicator"] == "stunting_measured"]
+    assert (kpi["numerator"], kpi["denominator"], kpi["too_small"]) == (1, 1, True)
 
 
 def test_a_kecamatan_of_three_stunted_children_reads_n_too_small_with_its_counts(
