@@ -129,7 +129,7 @@ def test_a_working_day(stack, pages, shot):
     shot(plkb, "plkb-readiness-filled")
     response, _seconds = submit(plkb, plkb.get_by_role("button", name="Simpan").click)
     assert response.ok and plkb.url.endswith(f"/kampung/{kampung_id}/")
-    assert "Profil Kampung KB disimpan." in plkb.locator("main").inner_text()
+    assert "Kesiapan Kampung KB disimpan." in plkb.locator("main").inner_text()
     assert_fits_the_screen(plkb)
     shot(plkb, "plkb-saved")
 

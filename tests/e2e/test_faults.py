@@ -83,11 +83,11 @@ def test_with_redis_down_people_keep_working_and_the_dashboard_catches_up(
     shot(plkb, "plkb-signed-in-redis-down")
 
     # ... and saves a Kampung KB at once; the refresh it owes is kept.
-    plkb.goto(f"/kampung/{kampung_id}/ubah/")
+    plkb.goto(f"/kampung/{kampung_id}/kesiapan/")
     plkb.set_checked("#id_web_kampung_kb_filled", not web_filled)
     response, seconds = submit(plkb, plkb.get_by_role("button", name="Simpan").click)
     assert response.status == 200 and plkb.url.endswith(f"/kampung/{kampung_id}/")
-    assert "Profil Kampung KB disimpan." in plkb.locator("main").inner_text()
+    assert "Kesiapan Kampung KB disimpan." in plkb.locator("main").inner_text()
     assert seconds < QUICK_S, f"saving took {seconds:.1f} s with Redis down"
     assert_fits_the_screen(plkb)
     shot(plkb, "plkb-saved-redis-down")
@@ -359,7 +359,7 @@ def test_postgresql_restarted_under_the_running_app(stack, pages, shot):
     dataku_figure = figure(stack, SELATAN, "readiness_rumah_dataku", year)
     plkb = pages(PHONE)
     sign_in(plkb, "plkb.selatan", PASSWORD)
-    plkb.goto(f"/kampung/{kampung_id}/ubah/")
+    plkb.goto(f"/kampung/{kampung_id}/kesiapan/")
     plkb.check(f'input[name="rumah_dataku"][value="{new}"]')
     response, _seconds = submit(plkb, plkb.get_by_role("button", name="Simpan").click)
     assert response.status == 200 and plkb.url.endswith(f"/kampung/{kampung_id}/")

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import path
 
+from kampungkb.urls import urlpatterns as app_urlpatterns
 from tests.api.conftest import api, users  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +24,12 @@ def crash(request):
     raise RuntimeError("boom")
 
 
+# The app's own URLs too: its error pages link them.
 urlpatterns = [
     path("refuse/", refuse),
     path("refuse/<str:part>/", refuse),
     path("crash/", crash),
+    *app_urlpatterns,
 ]
 
 

@@ -388,10 +388,14 @@ def test_profile_shows_berkelanjutan_as_paripurna(user_client):
 
 
 def test_profile_of_a_kampung_launched_on_7_june_2023(user_client):
-    kampung = KampungKB.objects.get(region__kabkota_id="33.75", region__name="Kauman")
+    kampung = KampungKB.objects.get(region__kabkota_id="33.75", region__name="Klego")
     html = _get(user_client, f"/kampung/{kampung.pk}/")
     assert "Aula Kecamatan Pekalongan Timur" in html
     assert "Data ilustratif:" not in html
+    # Kauman's profile says the one thing chosen there: which one holds the Dashat.
+    kauman = KampungKB.objects.get(region__kabkota_id="33.75", region__name="Kauman")
+    html = _get(user_client, f"/kampung/{kauman.pk}/")
+    assert "Data ilustratif:</strong> Dashat yang diresmikan" in html
 
 
 def test_a_deactivated_kampung_is_shown_as_inactive(user_client):
