@@ -2,8 +2,8 @@
 
 Each calculator computes a group of indicators for one year at their lowest level
 (desa/kelurahan, or kab/kota for targets) in one or two set-based queries, and
-gives per indicator {region code: (numerator, denominator)}. A count has no
-denominator. dashboards.refresh rolls the figures up and stores them.
+gives per indicator {region code: (numerator, denominator)}; stunting's also per
+quarter and month, keyed (indicator, span, part). A count has no denominator. dashboards.refresh rolls the figures up and stores them.
 """
 
 import datetime
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import get_language, gettext
 
+from dashboards.models import Span
 from evaluations.models import Award, Cycle, CycleStatus
 from evaluations.selectors import cycle_results
 from stunting.models import (
@@ -474,78 +475,185 @@ def _kampung(*, year, within):
     return out
 
 
-# Per desa: children measured in the year at 0-59 months, and of those with a
-# valid HAZ (latest valid measurement per child), how many are stunted and
-# severely stunted. One pass: each child's rows are ranked valid first, then
-# latest, so row 1 is the latest valid measurement where there is one.
+# Per desa and month of a year: how many children count in that month, its quarter
+# and the year, as measured (any measurement at 0-59 months) and by their latest
+# valid HAZ (stunted < -2, severe < -3). One window pass in one sort order: each
+# child's rows newest month first, valid before invalid, then newest day. In that
+# order a row is the child's first of its month (quarter, year) when the row
+# before it lies in another month (quarter) or there is none; it is the latest
+# valid one of its month (quarter, year) when it is valid and the nearest valid
+# row before it lies in another month (quarter) or there is none. Each such row
+# lies in exactly one month, so a quarter's or the year's counts are the sums of
+# its months' columns for that span.
 _MEASURED_SQL = """
-SELECT region_id,
-       COUNT(*) AS measured,
-       SUM(valid) AS valid,
-       SUM(CASE WHEN valid = 1 AND haz < -2 THEN 1 ELSE 0 END) AS stunted,
-       SUM(CASE WHEN valid = 1 AND haz < -3 THEN 1 ELSE 0 END) AS severe
+SELECT region_id, month,
+       SUM(first_in_month), SUM(valid_in_month),
+       SUM(valid_in_month * stunted), SUM(valid_in_month * severe),
+       SUM(first_in_quarter), SUM(valid_in_quarter),
+       SUM(valid_in_quarter * stunted), SUM(valid_in_quarter * severe),
+       SUM(first_in_year), SUM(valid_in_year),
+       SUM(valid_in_year * stunted), SUM(valid_in_year * severe)
 FROM (
-    SELECT c.region_id, m.haz, m.valid,
-           ROW_NUMBER() OVER (
-               PARTITION BY m.child_id ORDER BY m.valid DESC, m.measured_on DESC
-           ) AS position
+    SELECT region_id, month, stunted, severe,
+           CASE WHEN COALESCE(previous_month, 0) <> month THEN 1 ELSE 0 END
+               AS first_in_month,
+           CASE WHEN COALESCE((previous_month + 2) / 3, 0) <> (month + 2) / 3
+               THEN 1 ELSE 0 END AS first_in_quarter,
+           CASE WHEN previous_month IS NULL THEN 1 ELSE 0 END AS first_in_year,
+           CASE WHEN valid = 1 AND COALESCE(previous_valid_month, 0) <> month
+               THEN 1 ELSE 0 END AS valid_in_month,
+           CASE WHEN valid = 1
+                AND COALESCE((previous_valid_month + 2) / 3, 0) <> (month + 2) / 3
+               THEN 1 ELSE 0 END AS valid_in_quarter,
+           CASE WHEN valid = 1 AND previous_valid_month IS NULL THEN 1 ELSE 0 END
+               AS valid_in_year
     FROM (
-        SELECT child_id, haz, measured_on,
-               CASE WHEN haz IS NOT NULL AND NOT haz_implausible THEN 1 ELSE 0 END
-                   AS valid
-        FROM stunting_measurement
-        WHERE measured_on BETWEEN %s AND %s AND age_days BETWEEN 0 AND %s
-    ) AS m
-    JOIN stunting_child c ON c.id = m.child_id
-    {within}
-) AS ranked
-WHERE position = 1
-GROUP BY region_id
+        SELECT c.region_id, m.month, m.valid,
+               CASE WHEN m.haz < -2 THEN 1 ELSE 0 END AS stunted,
+               CASE WHEN m.haz < -3 THEN 1 ELSE 0 END AS severe,
+               LAG(m.month) OVER child_rows AS previous_month,
+               MIN(CASE WHEN m.valid = 1 THEN m.month END) OVER (
+                   child_rows ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+               ) AS previous_valid_month
+        FROM (
+            SELECT id, child_id, haz, measured_on, {month} AS month,
+                   CASE WHEN haz IS NOT NULL AND NOT haz_implausible THEN 1 ELSE 0 END
+                       AS valid
+            FROM stunting_measurement
+            WHERE measured_on BETWEEN %s AND %s AND age_days BETWEEN 0 AND %s
+        ) AS m
+        JOIN stunting_child c ON c.id = m.child_id
+        {within}
+        WINDOW child_rows AS (
+            PARTITION BY m.child_id
+            ORDER BY m.month DESC, m.valid DESC, m.measured_on DESC, m.id DESC
+        )
+    ) AS ordered
+) AS marked
+GROUP BY region_id, month
 """
+_MONTH_OF = {
+    "postgresql": "CAST(EXTRACT(MONTH FROM measured_on) AS INTEGER)",
+    "sqlite": "CAST(strftime('%%m', measured_on) AS INTEGER)",
+}
 
 
 def measured_stunting_sql(*, year, within=None):
-    """The statement computing measured stunting per desa for a year, and its params."""
+    """The statement computing measured stunting per desa and month, and its params."""
     params = [datetime.date(year, 1, 1), datetime.date(year, 12, 31), BALITA_MAX_DAYS]
     clause = ""
     if within is not None:
         kabkota = [c for c in within if len(c) == 5] or [""]
         province = [c for c in within if len(c) == 2] or [""]
-        # Inside the ranking, so only the covered children's rows are ranked.
+        # Inside the window, so only the covered children's rows are ordered.
         clause = (
             "JOIN villages_region r ON r.code = c.region_id "
             "WHERE r.kabkota_id IN ({}) OR r.province_id IN ({})"
         ).format(", ".join(["%s"] * len(kabkota)), ", ".join(["%s"] * len(province)))
         params += kabkota + province
-    return _MEASURED_SQL.format(within=clause), params
+    sql = _MEASURED_SQL.format(within=clause, month=_MONTH_OF[connection.vendor])
+    return sql, params
 
 
-def _stunting(*, year, within):
-    """Measured stunting, severe stunting and measurement coverage per desa."""
-    out = defaultdict(dict)
-    sql, params = measured_stunting_sql(year=year, within=within)
-    measured_by_desa = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for desa, measured, valid, stunted, severe in cursor.fetchall():
-            measured_by_desa[desa] = measured
-            if valid:
-                out["stunting_measured"][desa] = (stunted, valid)
-                out["stunting_severe_measured"][desa] = (severe, valid)
+def sub_periods():
+    """Every (span, part) of a year that stunting figures are kept for."""
+    return (
+        [(Span.YEAR, 0)]
+        + [(Span.QUARTER, q) for q in range(1, 5)]
+        + [(Span.MONTH, m) for m in range(1, 13)]
+    )
+
+
+# The counts of one region and period, in StuntingFigure's column order.
+STUNTING_COUNTS = ("registered", "measured", "valid", "stunted", "severe")
+
+
+def _month_spans(month):
+    """The (span, part) of a month, its quarter and its year."""
+    return (Span.MONTH, month), (Span.QUARTER, (month + 2) // 3), (Span.YEAR, 0)
+
+
+def _month_end(year, month):
+    return datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+
+
+def _registered(*, year, within, counts):
+    """Add registered children aged 0-59 months on some day of each period.
+
+    A child counts from the month of birth (January if born earlier) through the
+    month of its last day at BALITA_MAX_DAYS (December if later); children are
+    grouped by those two months, so a desa gives a handful of rows, not one each.
+    """
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    registered = (
+    balita = datetime.timedelta(days=BALITA_MAX_DAYS)
+    first = Case(
+        *[
+            When(birth_date__lt=datetime.date(year, m + 1, 1), then=Value(m))
+            for m in range(1, 12)
+        ],
+        default=Value(12),
+    )
+    last = Case(
+        *[
+            When(birth_date__lte=_month_end(year, m) - balita, then=Value(m))
+            for m in range(1, 12)
+        ],
+        default=Value(12),
+    )
+    rows = (
         Child.objects.filter(
             _within("region", within),
             birth_date__lte=end,
-            birth_date__gte=start - datetime.timedelta(days=BALITA_MAX_DAYS),
+            birth_date__gte=start - balita,
         )
-        .values("region_id")
+        .annotate(first=first, last=last)
+        .values("region_id", "first", "last")
         .annotate(children=Count("id"))
         .order_by()
-        .values_list("region_id", "children")
+        .values_list("region_id", "first", "last", "children")
     )
-    for desa, children in registered:
-        out["measurement_coverage"][desa] = (measured_by_desa.get(desa, 0), children)
+    for desa, first_month, last_month, children in rows:
+        for month in range(first_month, last_month + 1):
+            counts[(desa, Span.MONTH, month)][0] += children
+        for quarter in range((first_month + 2) // 3, (last_month + 2) // 3 + 1):
+            counts[(desa, Span.QUARTER, quarter)][0] += children
+        counts[(desa, Span.YEAR, 0)][0] += children
+
+
+def stunting_counts(*, year, within):
+    """Per (desa, span, part) of a year: [registered, measured, valid, stunted,
+    severe], by one window pass over the measurements and one count of children."""
+    counts = defaultdict(lambda: [0, 0, 0, 0, 0])
+    sql, params = measured_stunting_sql(year=year, within=within)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for desa, month, *columns in cursor.fetchall():
+            for span_part, offset in zip(_month_spans(month), (0, 4, 8), strict=True):
+                total = counts[(desa, *span_part)]
+                for i in range(4):
+                    total[1 + i] += columns[offset + i] or 0
+    _registered(year=year, within=within, counts=counts)
+    return counts
+
+
+def stunting_indicators(counts):
+    """The year's measured stunting, severe stunting and measurement coverage per
+    desa, as the other calculators give them, from stunting_counts."""
+    out = defaultdict(dict)
+    for (desa, span, _part), (
+        registered,
+        measured,
+        valid,
+        stunted,
+        severe,
+    ) in counts.items():
+        if span != Span.YEAR:
+            continue
+        if valid:
+            out["stunting_measured"][desa] = (stunted, valid)
+            out["stunting_severe_measured"][desa] = (severe, valid)
+        if registered:
+            out["measurement_coverage"][desa] = (measured, registered)
     return out
 
 
@@ -589,4 +697,6 @@ def _evaluations(*, year, within):
 
 
 # The calculators of the indicators that roll up; published_figures gives the rest.
-CALCULATORS = (_kampung, _stunting, _evaluations)
+# Stunting is computed apart (stunting_counts): the refresh keeps its counts per
+# month and quarter as well as the year's indicators.
+CALCULATORS = (_kampung, _evaluations)

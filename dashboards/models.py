@@ -46,6 +46,54 @@ class Snapshot(models.Model):
         return f"{self.indicator} {self.region_code} {self.period}: {self.value}"
 
 
+class Span(models.TextChoices):
+    """How long a stunting figure's period is: a year, a quarter or a month of it."""
+
+    YEAR = "tahun", _("Tahun")
+    QUARTER = "triwulan", _("Triwulan")
+    MONTH = "bulan", _("Bulan")
+
+
+class StuntingFigure(models.Model):
+    """Measured stunting in one region for a year, a quarter or a month of it.
+
+    The counts of DOMAIN.md's rule, computed by the refresh in the same pass and
+    transaction as the year's snapshots; the stunting pages read only these rows.
+    `part` is 0 for the year, 1-4 for a quarter, 1-12 for a month. A region with
+    no row had no registered or measured child 0-59 months in the period.
+    """
+
+    region_code = models.CharField(_("kode wilayah"), max_length=13)
+    parent_code = models.CharField(_("kode wilayah induk"), max_length=13)
+    level = models.PositiveSmallIntegerField(_("tingkat"))
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    span = models.CharField(_("rentang"), max_length=8, choices=Span.choices)
+    part = models.PositiveSmallIntegerField(_("bagian"))
+    # Children 0-59 months on some day of the period, registered in the region.
+    registered = models.PositiveIntegerField(_("anak terdaftar"))
+    # Of them, measured in the period at all; with a valid HAZ; and by their
+    # latest valid HAZ stunted (< -2) and severely stunted (< -3).
+    measured = models.PositiveIntegerField(_("anak diukur"))
+    valid = models.PositiveIntegerField(_("anak dengan TB/U sah"))
+    stunted = models.PositiveIntegerField(_("anak stunting"))
+    severe = models.PositiveIntegerField(_("anak sangat pendek"))
+    computed_at = models.DateTimeField(_("dihitung pada"))
+
+    class Meta:
+        verbose_name = _("angka stunting per periode")
+        verbose_name_plural = pgettext_lazy("plural", "angka stunting per periode")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "year", "span", "part"],
+                name="one_stunting_figure_per_region_period",
+            )
+        ]
+        indexes = [models.Index(fields=["parent_code", "year", "span", "part"])]
+
+    def __str__(self):
+        return f"{self.region_code} {self.year} {self.span} {self.part}"
+
+
 class PendingRefresh(models.Model):
     """A kab/kota (or province) whose figures are owed a refresh since a date.
 

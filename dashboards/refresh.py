@@ -7,6 +7,8 @@ the sums, never averaged) and replaces that year's rows of the covered regions
 and their ancestors in one transaction: readers see the old figures or the new,
 never a mix, and a crash or a rerun leaves a whole table. Regions outside a
 partial refresh keep their stored rows, which their parents' sums take in.
+Measured stunting is also kept per quarter and month (StuntingFigure), from the
+same pass over the measurements and in the same transaction.
 """
 
 import datetime
@@ -19,8 +21,15 @@ from django.utils import timezone
 
 from villages.models import PROGRAM_START, Region, RegionLevel
 
-from .indicators import CALCULATORS, INDICATORS, published_figures
-from .models import COUNTRY_CODE, Snapshot
+from .indicators import (
+    CALCULATORS,
+    INDICATORS,
+    STUNTING_COUNTS,
+    published_figures,
+    stunting_counts,
+    stunting_indicators,
+)
+from .models import COUNTRY_CODE, Snapshot, StuntingFigure
 
 ROLLING = [i for i in INDICATORS if i.rolls_up]
 AS_PUBLISHED = [i for i in INDICATORS if not i.rolls_up]
@@ -67,12 +76,14 @@ def _in_scope(code, within):
     return within is None or any(code.startswith(prefix) for prefix in within)
 
 
-def _rows_for_year(year, within, tree, computed_at):
+def _rows_for_year(year, within, tree, computed_at, stunting):
     """Every snapshot row of one year for the covered regions and their ancestors."""
     base = defaultdict(dict)
     for calculate in CALCULATORS:
         for code, values in calculate(year=year, within=within).items():
             base[code].update(values)
+    for code, values in stunting_indicators(stunting).items():
+        base[code].update(values)
 
     rows = []
     for indicator in ROLLING:
@@ -158,6 +169,60 @@ def _stored_siblings(indicator, year, level, parents, within):
     return [row for row in stored if not _in_scope(row[0], within)]
 
 
+_STUNTING_FIELDS = (
+    "region_code",
+    "parent_code",
+    "level",
+    "year",
+    "span",
+    "part",
+    *STUNTING_COUNTS,
+    "computed_at",
+)
+
+
+def _stunting_rows(year, within, tree, computed_at, counts):
+    """StuntingFigure rows of one year: each desa's counts per period, summed up
+    the tree; regions outside a partial refresh keep their stored counts."""
+    level_counts = {
+        key: list(values) for key, values in counts.items() if key[0] in tree.level
+    }
+    totals = dict(level_counts)
+    stored = StuntingFigure.objects.filter(year=year).values_list(
+        "region_code", "parent_code", "level", "span", "part", *STUNTING_COUNTS
+    )
+    for level in range(RegionLevel.DESA, 0, -1):
+        up = defaultdict(lambda: [0] * len(STUNTING_COUNTS))
+        for (code, span, part), values in level_counts.items():
+            total = up[(tree.parent[code], span, part)]
+            for i, value in enumerate(values):
+                total[i] += value
+        parents = tree.at_level[level - 1]
+        if within is not None and not all(_in_scope(p, within) for p in parents):
+            outside = stored.filter(level=level, parent_code__in=parents)
+            for code, parent, _level, span, part, *values in outside:
+                if not _in_scope(code, within):
+                    total = up[(parent, span, part)]
+                    for i, value in enumerate(values):
+                        total[i] += value
+        totals.update(up)
+        level_counts = up
+    return [
+        (
+            code,
+            tree.parent[code],
+            tree.level[code],
+            year,
+            span,
+            part,
+            *values,
+            computed_at,
+        )
+        for (code, span, part), values in totals.items()
+        if any(values)
+    ]
+
+
 def _covered(within, tree) -> Q:
     """The stored rows a refresh replaces: its regions and their ancestors."""
     if within is None:
@@ -169,14 +234,13 @@ def _covered(within, tree) -> Q:
     return covered
 
 
-def _insert(rows):
-    """Store snapshot rows: COPY on PostgreSQL, one executemany elsewhere."""
+def _insert(rows, table="dashboards_snapshot", fields=_FIELDS):
+    """Store rows: COPY on PostgreSQL, one executemany elsewhere. The last field
+    of each row is its computed_at."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            columns = ", ".join(_FIELDS)
-            with cursor.copy(
-                f"COPY dashboards_snapshot ({columns}) FROM STDIN"
-            ) as copy:
+            columns = ", ".join(fields)
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         return
@@ -184,8 +248,8 @@ def _insert(rows):
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO dashboards_snapshot ({', '.join(_FIELDS)}) "
-            f"VALUES ({', '.join(['%s'] * len(_FIELDS))})",
+            f"INSERT INTO {table} ({', '.join(fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})",
             [(*row[:-1], adapt(row[-1])) for row in rows],
         )
 
@@ -207,8 +271,12 @@ def snapshot_refresh(
     stored = 0
     for step, year in enumerate(years, start=1):
         computed_at = timezone.now()
-        rows = _rows_for_year(year, within, tree, computed_at)
+        stunting = stunting_counts(year=year, within=within)
+        rows = _rows_for_year(year, within, tree, computed_at, stunting)
+        stunting_rows = _stunting_rows(year, within, tree, computed_at, stunting)
         with transaction.atomic():
+            StuntingFigure.objects.filter(_covered(within, tree), year=year).delete()
+            _insert(stunting_rows, "dashboards_stuntingfigure", _STUNTING_FIELDS)
             Snapshot.objects.filter(
                 _covered(within, tree),
                 period=year,
@@ -218,7 +286,7 @@ def snapshot_refresh(
                 period=year, indicator__in=[i.code for i in AS_PUBLISHED]
             ).delete()
             _insert(rows)
-        stored += len(rows)
+        stored += len(rows) + len(stunting_rows)
         if progress:
             progress(step, len(years))
     return stored

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from kampungkb.access import can, code_within, user_scope
 from villages.models import PROGRAM_START, Region, RegionLevel
 
-from .models import COUNTRY_CODE, RefreshRun, Snapshot
+from .models import COUNTRY_CODE, RefreshRun, Snapshot, Span, StuntingFigure
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,39 @@ def child_figures(*, parent_code: str, year: int) -> dict[str, dict[str, Figure]
     for code, indicator, *figure in rows:
         figures[code][indicator] = Figure(*figure)
     return figures
+
+
+def stunting_figures(
+    *, region_code: str, year: int, span: str, part: int
+) -> dict[str, StuntingFigure]:
+    """Measured stunting of a region and its child regions in one year, quarter or
+    month: {code: figure}. One index read, at any level."""
+    rows = StuntingFigure.objects.filter(
+        Q(region_code=region_code) | Q(parent_code=region_code),
+        year=year,
+        span=span,
+        part=part,
+    )
+    return {row.region_code: row for row in rows}
+
+
+def stunting_years(*, region_code: str) -> list[StuntingFigure]:
+    """A region's measured stunting for each year it has figures of, in order."""
+    return list(
+        StuntingFigure.objects.filter(
+            region_code=region_code, span=Span.YEAR, valid__gt=0
+        ).order_by("year")
+    )
+
+
+def stunting_regions(*, level: int) -> list[str]:
+    """Codes of the regions at `level` with measured stunting in some year."""
+    return list(
+        StuntingFigure.objects.filter(level=level, span=Span.YEAR, valid__gt=0)
+        .order_by("region_code")
+        .values_list("region_code", flat=True)
+        .distinct()
+    )
 
 
 def data_as_of(*, region_code: str = COUNTRY_CODE):

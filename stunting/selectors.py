@@ -4,22 +4,20 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, Max, Q, When, Window
-from django.db.models.functions import ExtractYear, RowNumber
+from django.db.models import Case, When
 from django.utils.translation import gettext_lazy as _
 
+from dashboards.models import Span
+from dashboards.selectors import stunting_figures, stunting_regions, stunting_years
 from kampungkb.access import can, scoped
-from villages.models import ANCESTOR_FIELD, Region, RegionLevel
+from villages.models import Region, RegionLevel
 
 from .disclosure import DAYS_PER_MONTH, shown_age_months, shown_z
 from .growth import HAZ_LABELS, REASON_LABELS, WAZ_LABELS, WHZ_LABELS
 from .models import Child, Measurement, PrevalenceSource, ReportedPrevalence
 
-
-class PeriodKind:
-    YEAR = "tahun"
-    QUARTER = "triwulan"
-    MONTH = "bulan"
+# The periods the refresh stores stunting figures for (dashboards.models.Span).
+PeriodKind = Span
 
 
 @dataclass(frozen=True)
@@ -27,12 +25,21 @@ class Period:
     start: datetime.date
     end: datetime.date
     label: str
+    kind: str = PeriodKind.YEAR
+    year: int = 0
+    part: int = 0
 
 
 def period_bounds(*, kind: str, year: int, part: int | None = None) -> Period:
     """First and last day of a year, a quarter (part 1-4) or a month (part 1-12)."""
     if kind == PeriodKind.YEAR:
-        return Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31), str(year))
+        return Period(
+            datetime.date(year, 1, 1),
+            datetime.date(year, 12, 31),
+            str(year),
+            kind,
+            year,
+        )
     if kind == PeriodKind.QUARTER:
         first_month = 3 * (part - 1) + 1
         last_month = first_month + 2
@@ -41,20 +48,36 @@ def period_bounds(*, kind: str, year: int, part: int | None = None) -> Period:
             datetime.date(year, first_month, 1),
             datetime.date(year, last_month, last_day),
             _("Triwulan %(q)s %(year)s") % {"q": part, "year": year},
+            kind,
+            year,
+            part,
         )
     last_day = calendar.monthrange(year, part)[1]
     start = datetime.date(year, part, 1)
-    return Period(start, datetime.date(year, part, last_day), f"{part:02d}/{year}")
+    return Period(
+        start,
+        datetime.date(year, part, last_day),
+        f"{part:02d}/{year}",
+        kind,
+        year,
+        part,
+    )
 
 
 @dataclass
 class PrevalenceRow:
-    """Measured stunting in one region: children counted once, by their latest value."""
+    """Measured stunting in one region: children counted once, by their latest value.
+
+    `children` have a valid HAZ in the period (the prevalence's denominator);
+    `measured` were measured at all, of `registered` children aged 0-59 months.
+    """
 
     region: Region | None
     children: int = 0
     stunted: int = 0
     severe: int = 0
+    measured: int = 0
+    registered: int = 0
 
     @property
     def percent(self):
@@ -64,99 +87,64 @@ class PrevalenceRow:
     def severe_percent(self):
         return 100 * self.severe / self.children if self.children else None
 
+    @property
+    def coverage_percent(self):
+        return 100 * self.measured / self.registered if self.registered else None
 
-def _in_region(region: Region) -> Q:
-    return Q(**{f"child__region__{ANCESTOR_FIELD[region.level]}": region.code})
 
-
-def _latest_per_child(measurements, *, per=()):
-    """Of each child's measurements in `measurements`, only the latest one.
-
-    One ROW_NUMBER() pass over the rows (set-based, on PostgreSQL and SQLite): a
-    correlated subquery re-ran for every measurement and took minutes on a large
-    import. `per` names further partitions, e.g. the year.
-    """
-    ranked = measurements.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("child_id"), *per],
-            order_by=[F("measured_on").desc(), F("id").desc()],
-        )
+def _prevalence_row(region, figure) -> PrevalenceRow:
+    if figure is None:
+        return PrevalenceRow(region=region)
+    return PrevalenceRow(
+        region=region,
+        children=figure.valid,
+        stunted=figure.stunted,
+        severe=figure.severe,
+        measured=figure.measured,
+        registered=figure.registered,
     )
-    return Measurement.objects.filter(pk__in=ranked.filter(rank=1).values("pk"))
-
-
-def _counts():
-    return {
-        "children": Count("id"),
-        "stunted": Count("id", filter=Q(haz__lt=-2)),
-        "severe": Count("id", filter=Q(haz__lt=-3)),
-    }
 
 
 def measured_prevalence(
-    *, region: Region, start: datetime.date, end: datetime.date
+    *, region: Region, period: Period
 ) -> tuple[list[PrevalenceRow], PrevalenceRow]:
-    """Measured stunting per child region of `region` in [start, end], and the total.
+    """Measured stunting per child region of `region` in a period, and the total.
 
     DOMAIN.md: children 0-59 months whose latest valid measurement in the period has
-    HAZ < -2 (severe: < -3), over children with a valid HAZ in the period.
+    HAZ < -2 (severe: < -3), over children with a valid HAZ in the period. Read
+    from the refresh's figures (dashboards.indicators.stunting_counts), so a desa
+    and the country cost the same.
     """
-    eligible = (
-        Measurement.objects.balita()
-        .valid_haz()
-        .filter(_in_region(region), measured_on__range=(start, end))
+    figures = stunting_figures(
+        region_code=region.code, year=period.year, span=period.kind, part=period.part
     )
-    latest = _latest_per_child(eligible)
+    total = _prevalence_row(region, figures.get(region.code))
     if region.level == RegionLevel.DESA:
-        total = PrevalenceRow(region=region, **latest.aggregate(**_counts()))
         return [], total
-
-    group = f"child__region__{ANCESTOR_FIELD[region.level + 1]}"
-    rows = {
-        child.code: PrevalenceRow(region=child)
+    rows = [
+        _prevalence_row(child, figures.get(child.code))
         for child in Region.objects.children_of(region).order_by("code")
-    }
-    for counts in latest.values(group).annotate(**_counts()).order_by():
-        row = rows[counts.pop(group)]
-        for name, value in counts.items():
-            setattr(row, name, value)
-    total = PrevalenceRow(
-        region=region,
-        children=sum(r.children for r in rows.values()),
-        stunted=sum(r.stunted for r in rows.values()),
-        severe=sum(r.severe for r in rows.values()),
-    )
-    return list(rows.values()), total
+    ]
+    return rows, total
 
 
 def measured_prevalence_by_year(*, region: Region) -> list[tuple[int, PrevalenceRow]]:
-    """The region's measured prevalence for each calendar year with measurements."""
-    eligible = (
-        Measurement.objects.balita()
-        .valid_haz()
-        .filter(_in_region(region))
-        .annotate(year=ExtractYear("measured_on"))
-    )
-    per_year = (
-        _latest_per_child(eligible, per=[F("year")])
-        .annotate(year=ExtractYear("measured_on"))
-        .values("year")
-        .annotate(**_counts())
-        .order_by("year")
-    )
+    """The region's measured prevalence for each year with valid measurements."""
     return [
-        (counts.pop("year"), PrevalenceRow(region=region, **counts))
-        for counts in per_year
+        (figure.year, _prevalence_row(region, figure))
+        for figure in stunting_years(region_code=region.code)
     ]
 
 
-def latest_measurement_year(*, region: Region) -> int | None:
-    """The year of the most recent measurement in the region, if any."""
-    latest = Measurement.objects.filter(_in_region(region)).aggregate(
-        latest=Max("measured_on")
-    )["latest"]
-    return latest.year if latest else None
+def latest_measured_year(*, region: Region) -> int | None:
+    """The latest year with measured stunting figures for the region, if any."""
+    years = stunting_years(region_code=region.code)
+    return years[-1].year if years else None
+
+
+def regions_with_measurements() -> list[str]:
+    """Codes of the kab/kota with measured stunting figures in some year."""
+    return stunting_regions(level=RegionLevel.KABKOTA)
 
 
 @dataclass

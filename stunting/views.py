@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dashboards.selectors import data_as_of
 from kampungkb.access import can, require, scoped, user_scope
 from kampungkb.once import once_only
 from villages.forms import add_service_errors
@@ -32,12 +33,13 @@ from .selectors import (
     PeriodKind,
     child_card,
     child_list,
-    latest_measurement_year,
+    latest_measured_year,
     measured_prevalence,
     measured_prevalence_by_year,
     measurement_reasons,
     measurement_rows,
     period_bounds,
+    regions_with_measurements,
     reported_prevalence_series,
 )
 
@@ -52,8 +54,9 @@ def index(request):
     """Where the user's stunting pages start: their regions, children and figures."""
     scope = user_scope(request.user)
     if scope.read is None:
+        # From the refresh's figures: never a scan of every child.
         regions = Region.objects.filter(
-            Q(code__in=Child.objects.values("region__kabkota"))
+            Q(code__in=regions_with_measurements())
             | Q(code__in=ReportedPrevalence.objects.values("region"))
         ).order_by("code")
     else:
@@ -73,7 +76,7 @@ def index(request):
 def prevalence_region(request, code):
     region = get_object_or_404(scoped(Region.objects, request.user), code=code)
     today = timezone.localdate()
-    default_year = latest_measurement_year(region=region) or today.year
+    default_year = latest_measured_year(region=region) or today.year
     form = PeriodForm(
         request.GET or None, initial={"kind": PeriodKind.YEAR, "year": default_year}
     )
@@ -85,7 +88,7 @@ def prevalence_region(request, code):
         )
     else:
         period = period_bounds(kind=PeriodKind.YEAR, year=default_year)
-    rows, total = measured_prevalence(region=region, start=period.start, end=period.end)
+    rows, total = measured_prevalence(region=region, period=period)
     series = reported_prevalence_series(region=region)
     by_year = measured_prevalence_by_year(region=region)
     # The dashboards' small-number rule: a rate over too few children is not drawn.
@@ -111,6 +114,8 @@ def prevalence_region(request, code):
             "figure": figure if series or by_year else None,
             "child_level": region.level < RegionLevel.DESA,
             "min_n": min_n,
+            "min_coverage_n": settings.DASHBOARD_MIN_DENOMINATOR["coverage"],
+            "as_of": data_as_of(region_code=region.code),
         },
     )
 

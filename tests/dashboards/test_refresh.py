@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from dashboards import refresh
-from dashboards.models import Snapshot
+from dashboards.models import Snapshot, StuntingFigure
 from stunting.services import child_register, measurement_record
 from villages.models import KampungKB, Region
 from villages.services import kampung_classify
@@ -27,6 +27,10 @@ def test_a_failure_while_writing_leaves_the_old_figures_whole(
     refresh.snapshot_refresh(years=YEARS)
     before = {(r.pk, r.computed_at, r.value) for r in Snapshot.objects.all()}
     assert len(before) > 1000
+    stunting_before = {
+        (r.pk, r.computed_at, r.valid) for r in StuntingFigure.objects.all()
+    }
+    assert len(stunting_before) > 100
     # The next refresh would change figures: a Kampung KB is reclassified.
     kampung = KampungKB.objects.get(region__name="Kauman", region__kabkota="33.75")
     kampung_classify(
@@ -37,14 +41,17 @@ def test_a_failure_while_writing_leaves_the_old_figures_whole(
     )
     real_insert = refresh._insert
 
-    def insert_half_then_fail(rows):
-        real_insert(rows[: len(rows) // 2])
+    def insert_half_then_fail(rows, *table):
+        real_insert(rows[: len(rows) // 2], *table)
         raise RuntimeError("worker lost in the middle of the write")
 
     monkeypatch.setattr(refresh, "_insert", insert_half_then_fail)
     with pytest.raises(RuntimeError):
         refresh.snapshot_refresh(years=YEARS)
     assert {(r.pk, r.computed_at, r.value) for r in Snapshot.objects.all()} == before
+    assert {
+        (r.pk, r.computed_at, r.valid) for r in StuntingFigure.objects.all()
+    } == stunting_before
 
     monkeypatch.setattr(refresh, "_insert", real_insert)
     refresh.snapshot_refresh(years=YEARS)  # the rerun completes

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards.refresh import snapshot_refresh
 from kampungkb.models import Role
 from kampungkb.services import user_create
 from stunting import charts
@@ -340,6 +341,7 @@ def test_the_prevalence_page_shows_measured_and_reported_apart(client, people, s
     ReportedPrevalence.objects.create(
         region=kota, year=2024, source="other", value_percent="17.86", citation="y"
     )
+    snapshot_refresh(years=[2024])  # the page reads the refresh's figures
     _as(client, people["pimpinan"])
 
     html = client.get(
@@ -356,7 +358,8 @@ def test_the_prevalence_page_shows_measured_and_reported_apart(client, people, s
     assert "Terukur (data pengukuran di aplikasi)" not in traces
     cards = html[html.index('class="kpis"') :]
     cards = cards[: cards.index("</section>")]
-    assert cards.count("n terlalu kecil") == 2
+    # Stunting, severe stunting and coverage (1 of 1 registered child).
+    assert cards.count("n terlalu kecil") == 3
     assert "100,00" not in html and "100.00" not in html
     assert "1/1" in html  # the counts stay in the table
 
@@ -366,6 +369,8 @@ def test_the_prevalence_page_draws_a_rate_from_the_minimum_on(
 ):
     settings.DASHBOARD_MIN_DENOMINATOR = {**settings.DASHBOARD_MIN_DENOMINATOR}
     settings.DASHBOARD_MIN_DENOMINATOR["prevalence"] = 1
+    settings.DASHBOARD_MIN_DENOMINATOR["coverage"] = 1
+    snapshot_refresh(years=[2024])
     _as(client, people["pimpinan"])
 
     html = client.get(
@@ -376,6 +381,7 @@ def test_the_prevalence_page_draws_a_rate_from_the_minimum_on(
     traces = {t["name"]: list(zip(t["x"], t["y"], strict=True)) for t in figure["data"]}
     assert traces["Terukur (data pengukuran di aplikasi)"] == [(2024, 100.0)]
     assert "n terlalu kecil" not in html[html.index('class="kpis"') :][:2000]
+    assert "100,0 %" in html  # Siti, the one registered child, was measured
 
 
 def test_the_prevalence_page_of_a_region_outside_scope_is_404(

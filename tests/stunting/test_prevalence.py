@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from dashboards.refresh import snapshot_refresh
 from stunting.models import Child, Measurement, PrevalenceSource, ReportedPrevalence
 from stunting.selectors import (
     PeriodKind,
@@ -17,7 +18,7 @@ from villages.models import Region
 
 JENGGOT = "33.75.04.1004"  # Pekalongan Selatan
 MEDONO = "33.75.01.1002"  # Pekalongan Barat
-YEAR_2024 = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
+YEAR_2024 = period_bounds(kind=PeriodKind.YEAR, year=2024)
 
 
 def _child(code, name, born):
@@ -73,6 +74,8 @@ def hand_counted(kota_pekalongan):
     _measure(_child(MEDONO, "C8", born), d(2024, 7, 10), -2.1)
     _measure(_child(MEDONO, "C9", born), d(2024, 7, 10), -2.0)
     _measure(_child(MEDONO, "C10", born), d(2024, 7, 10), -3.0)
+    # The pages read the refresh's figures.
+    snapshot_refresh(years=[2023, 2024])
     return kota_pekalongan
 
 
@@ -84,9 +87,7 @@ def test_prevalence_of_a_year_counts_each_child_once_by_the_latest_valid_value(
     hand_counted, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(2):
-        rows, total = measured_prevalence(
-            region=hand_counted, start=YEAR_2024[0], end=YEAR_2024[1]
-        )
+        rows, total = measured_prevalence(region=hand_counted, period=YEAR_2024)
 
     assert (total.children, total.stunted, total.severe) == (8, 5, 1)
     assert total.percent == pytest.approx(62.5)
@@ -103,14 +104,12 @@ def test_prevalence_of_a_year_counts_each_child_once_by_the_latest_valid_value(
 
 def test_prevalence_of_a_kecamatan_is_per_desa_and_of_a_desa_is_its_total(hand_counted):
     selatan = Region.objects.get(code="33.75.04")
-    rows, total = measured_prevalence(
-        region=selatan, start=YEAR_2024[0], end=YEAR_2024[1]
-    )
+    rows, total = measured_prevalence(region=selatan, period=YEAR_2024)
     assert _by_code(rows)[JENGGOT] == (5, 3, 1)
     assert (total.children, total.stunted, total.severe) == (5, 3, 1)
 
     rows, total = measured_prevalence(
-        region=Region.objects.get(code=MEDONO), start=YEAR_2024[0], end=YEAR_2024[1]
+        region=Region.objects.get(code=MEDONO), period=YEAR_2024
     )
     assert rows == []
     assert (total.children, total.stunted, total.severe) == (3, 2, 0)
@@ -120,10 +119,27 @@ def test_prevalence_of_a_quarter_ignores_measurements_outside_it(hand_counted):
     q3 = period_bounds(kind=PeriodKind.QUARTER, year=2024, part=3)
     assert (q3.start, q3.end) == (datetime.date(2024, 7, 1), datetime.date(2024, 9, 30))
 
-    _rows, total = measured_prevalence(region=hand_counted, start=q3.start, end=q3.end)
+    _rows, total = measured_prevalence(region=hand_counted, period=q3)
 
     # C1 (August, normal), C2 (September, stunted), C8, C9, C10 (July).
     assert (total.children, total.stunted, total.severe) == (5, 3, 0)
+
+
+def test_a_month_counts_only_its_own_measurements_and_coverage_its_own_children(
+    hand_counted,
+):
+    february = period_bounds(kind=PeriodKind.MONTH, year=2024, part=2)
+    _rows, total = measured_prevalence(region=hand_counted, period=february)
+
+    # Only C1 was measured in February 2024 (stunted then, normal later).
+    assert (total.children, total.stunted, total.severe) == (1, 1, 0)
+    # C5 turned 60 months on 1 January 2024: registered 0-59 in January, not after.
+    assert (total.measured, total.registered) == (1, 9)
+
+    _rows, year = measured_prevalence(region=hand_counted, period=YEAR_2024)
+    # C5's June measurement was past 59 months; C7 was measured only in 2023.
+    assert (year.measured, year.registered) == (8, 10)
+    assert year.coverage_percent == pytest.approx(80)
 
 
 def test_prevalence_by_year_restarts_the_latest_value_each_year(hand_counted):
