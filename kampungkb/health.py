@@ -1,5 +1,8 @@
 """What /healthz reports: the database, Redis, a Celery worker's heartbeat, and the
-age of the indicator figures. Each check says why it fails, in plain words."""
+age of the indicator figures. Each check says why it fails, in plain words.
+
+It also lists the read replicas with their lag; a replica that is down or behind
+fails no check, since reads then go to the primary (kampungkb/replicas.py)."""
 
 import time
 from dataclasses import dataclass
@@ -8,6 +11,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from . import replicas as pool
 
 # Where the worker's heartbeat task writes the time it last ran.
 HEARTBEAT_KEY = "kampungkb:worker-heartbeat"
@@ -84,6 +89,16 @@ CHECKS = {
 
 def report() -> dict[str, Check]:
     return {name: check() for name, check in CHECKS.items()}
+
+
+def replicas() -> dict[str, dict]:
+    """Each replica by its alias (never its address): usable or not, lag, why."""
+    report = {}
+    for alias in pool.replica_aliases():
+        state = pool.replica_state(alias, fresh=True)
+        lag = None if state.lag_s is None else round(state.lag_s, 1)
+        report[alias] = {"ok": state.ok, "lag_s": lag, "detail": state.detail}
+    return report
 
 
 def heartbeat() -> None:

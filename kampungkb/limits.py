@@ -10,9 +10,10 @@ wsgi.py, so their long statements run to the end.
 
 import logging
 import time
+from contextlib import ExitStack
 
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import OperationalError, connections
 from django.db.backends.signals import connection_created
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -66,7 +67,12 @@ class StatementTimeoutMiddleware:
 
     def __call__(self, request):
         request.db_deadline = _DeadlineGuard(settings.WEB_REQUEST_DEADLINE_S)
-        with connection.execute_wrapper(request.db_deadline):
+        # Every database: a request's reads may go to a replica (kampungkb.replicas).
+        with ExitStack() as guarded:
+            for alias in settings.DATABASES:
+                guarded.enter_context(
+                    connections[alias].execute_wrapper(request.db_deadline)
+                )
             return self.get_response(request)
 
     def process_exception(self, request, exception):

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     # Every page needs a signed-in user unless its view says otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads that may lag go to a replica (after the user is loaded from the
+    # primary; before StatementTimeoutMiddleware, which answers a timeout first).
+    "kampungkb.replicas.ReplicaReadsMiddleware",
     # A statement cancelled by WEB_STATEMENT_TIMEOUT_S answers a 503 page.
     "kampungkb.limits.StatementTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,6 +128,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         "transaction_mode": "IMMEDIATE",
     }
+# PostgreSQL streaming replicas for the reads that may lag (kampungkb/replicas.py):
+# "replica1", "replica2", ... in the order given. None: everything on "default".
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{number}"] = {
+        **dj_database_url.parse(
+            url,
+            conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        # A replica that is gone is skipped quickly, not waited for.
+        "OPTIONS": {"connect_timeout": 2},
+        # Tests read the primary's own test database through it.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["kampungkb.replicas.ReplicaRouter"]
+# A replica further behind than this is skipped (reads go to the primary); each
+# web process checks its replicas at most this often.
+REPLICA_MAX_LAG_S = float(os.environ.get("REPLICA_MAX_LAG_S", "5"))
+REPLICA_CHECK_INTERVAL_S = float(os.environ.get("REPLICA_CHECK_INTERVAL_S", "2"))
+# A browser that wrote reads from the primary for this long (its own writes),
+# by default as long as a replica may be behind plus the age of a check.
+REPLICA_STICKY_S = int(
+    os.environ.get(
+        "REPLICA_STICKY_S", str(int(REPLICA_MAX_LAG_S + REPLICA_CHECK_INTERVAL_S + 1))
+    )
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Web processes only (kampungkb/limits.py): PostgreSQL cancels a statement after this.
 WEB_STATEMENT_TIMEOUT_S = float(os.environ.get("WEB_STATEMENT_TIMEOUT_S", "30"))
@@ -314,6 +343,20 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 0.5,
+}
+# Queues by kind of work, so a long import never holds up a refresh or an email:
+# "imports" (measurement files), "refresh" (indicator figures), "light" (the
+# rest). Every task of the project is named here (tests/kampungkb/test_queues.py);
+# a worker takes the queues given with -Q (docs/OPERATIONS.md); WORKER_QUEUES is
+# the -Q of a worker that takes them all.
+WORKER_QUEUES = "imports,refresh,light"
+CELERY_TASK_DEFAULT_QUEUE = "light"
+CELERY_TASK_ROUTES = {
+    "stunting.import_measurements": {"queue": "imports"},
+    "stunting.import_sweep": {"queue": "light"},
+    "dashboards.refresh_pending": {"queue": "refresh"},
+    "dashboards.refresh_all": {"queue": "refresh"},
+    "kampungkb.heartbeat": {"queue": "light"},
 }
 CELERY_BEAT_SCHEDULE = {
     "indicators-nightly": {

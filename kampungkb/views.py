@@ -168,7 +168,8 @@ def csrf_failure(request, reason=""):
 @never_cache
 def healthz(request):
     """200 when the database, Redis, a worker and fresh figures are all there;
-    503 with the reason otherwise. Says nothing about any user's data."""
+    503 with the reason otherwise. Says nothing about any user's data. Lists the
+    read replicas and their lag, which fail nothing: reads fall back to the primary."""
     checks = health.report()
     healthy = all(check.ok for check in checks.values())
     return JsonResponse(
@@ -178,6 +179,7 @@ def healthz(request):
                 name: {"ok": check.ok, "detail": check.detail}
                 for name, check in checks.items()
             },
+            "replicas": health.replicas(),
         },
         status=200 if healthy else 503,
     )

@@ -118,6 +118,7 @@ def celery_worker(transactional_db, settings, tmp_path):
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "kampungkb", "worker", "--pool=solo"]
+        + ["-Q", settings.WORKER_QUEUES]
         + ["--purge", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,

@@ -17,6 +17,7 @@ CONFIG_VARS = (
     "CELERY_BROKER_URL",
     "ALLOWED_HOSTS",
     "DJANGO_SETTINGS_MODULE",
+    "DATABASE_REPLICA_URLS",
 )
 REPORT = """
 import json
@@ -121,3 +122,43 @@ def test_celery_broker_url_wins_over_redis_url():
     )
     assert config["broker"] == "redis://broker:6379/1"
     assert config["eager"] is False
+
+
+REPLICAS = """
+import json
+import kampungkb.settings as s
+print(json.dumps({
+    alias: [db["HOST"], db["PORT"], db["NAME"], db.get("TEST", {}).get("MIRROR")]
+    for alias, db in s.DATABASES.items()
+}))
+"""
+
+
+def _databases(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    result = subprocess.run(
+        [sys.executable, "-c", REPLICAS],
+        cwd=PROJECT_DIR,
+        env={**clean, "SECRET_KEY": "t", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_replica_urls_there_is_only_the_primary():
+    assert list(_databases(DATABASE_URL="postgres://u@db:5432/kkb")) == ["default"]
+
+
+def test_each_replica_url_is_a_replica_database_mirrored_in_tests():
+    databases = _databases(
+        DATABASE_URL="postgres://u@db:5432/kkb",
+        DATABASE_REPLICA_URLS="postgres://u:p@r1:5432/kkb, postgres://u:p@r2:6432/kkb",
+    )
+    assert databases == {
+        "default": ["db", 5432, "kkb", None],
+        "replica1": ["r1", 5432, "kkb", "default"],
+        "replica2": ["r2", 6432, "kkb", "default"],
+    }

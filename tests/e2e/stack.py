@@ -3,7 +3,9 @@
 Its own PostgreSQL cluster and redis-server on free loopback ports, and gunicorn,
 a Celery worker and Celery beat started from this checkout against them, so the
 tests may stop Redis, kill the worker or restart PostgreSQL without touching
-anything another test run (or another engineer) uses.
+anything another test run (or another engineer) uses. On demand (replica_add) a
+streaming replica of that cluster, made with pg_basebackup, on its own port, and
+gunicorn reading from it through DATABASE_REPLICA_URLS.
 """
 
 import glob
@@ -41,10 +43,26 @@ APP_VARIABLES = {
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "PGAPPNAME",
+    "DATABASE_REPLICA_URLS",
+    "REPLICA_MAX_LAG_S",
+    "REPLICA_CHECK_INTERVAL_S",
+    "REPLICA_STICKY_S",
 }
 # The worker's database sessions carry this name (libpq's PGAPPNAME), so a test
 # can see what the worker is doing in pg_stat_activity.
 WORKER_APP_NAME = "kampungkb-e2e-worker"
+# gunicorn's sessions, on the primary and on the replica.
+WEB_APP_NAME = "kampungkb-e2e-web"
+# The queues a worker takes unless told otherwise: all of them.
+ALL_QUEUES = "imports,refresh,light"
+# With a replica: gunicorn checks it every half second and keeps a writer's
+# browser on the primary for 30 s. The lag bound is wide, as a test pauses the
+# replica's replay to tell its answers from the primary's.
+REPLICA_SETTINGS = {
+    "REPLICA_MAX_LAG_S": "600",
+    "REPLICA_CHECK_INTERVAL_S": "0.5",
+    "REPLICA_STICKY_S": "30",
+}
 
 
 def postgres_bin() -> Path | None:
@@ -137,6 +155,9 @@ class Stack:
         self.pg_data = self.dir / "pg" / "data"
         self.pg_log = self.dir / "pg" / "server.log"
         self.pg_port = free_port()
+        self.replica_data = self.dir / "replica" / "data"
+        self.replica_log = self.dir / "replica" / "server.log"
+        self.replica_port = None  # no replica until replica_add()
         self.redis_port = free_port()
         self.web_port = free_port()
         self.database = "kampungkb_e2e_private"
@@ -277,10 +298,62 @@ class Stack:
             except (StackError, subprocess.TimeoutExpired):
                 self._pg_ctl("stop", "-m", "immediate", "-w", "-t", "30")
 
-    def sql(self, query, params=None):
+    # --- the streaming replica --------------------------------------------------
+
+    @property
+    def replica_url(self):
+        return f"postgres://postgres@127.0.0.1:{self.replica_port}/{self.database}"
+
+    def replica_add(self):
+        """A streaming replica of the cluster (pg_basebackup -R), and gunicorn
+        restarted to read from it."""
+        (self.dir / "replica").mkdir()
+        if self.as_postgres:
+            shutil.chown(self.dir / "replica", "postgres", "postgres")
+        self._run(
+            [self._pg("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.pg_port)]
+            + ["-U", "postgres", "-D", str(self.replica_data), "-R"]
+            + ["-X", "stream", "-c", "fast", "--no-sync"],
+            as_postgres=True,
+            timeout=300,
+        )
+        self.replica_port = free_port()
+        self.replica_start()
+        self._end("web")
+        self.web_start()
+
+    def replica_start(self):
+        options = (
+            f"-p {self.replica_port} -k {self.dir / 'replica'} "
+            "-c listen_addresses=127.0.0.1 -c hot_standby=on"
+        )
+        self._run(
+            [self._pg("pg_ctl"), "-D", str(self.replica_data), "start", "-w"]
+            + ["-t", "60", "-l", str(self.replica_log), "-o", options],
+            as_postgres=True,
+            timeout=90,
+        )
+
+    def replica_stop(self, mode="fast"):
+        if (self.replica_data / "postmaster.pid").exists():
+            self._run(
+                [self._pg("pg_ctl"), "-D", str(self.replica_data), "stop"]
+                + ["-m", mode, "-w", "-t", "30"],
+                as_postgres=True,
+                timeout=60,
+            )
+
+    def replica_running(self) -> bool:
+        return (self.replica_data / "postmaster.pid").exists()
+
+    def replica_sql(self, query, params=None):
+        """Rows of one statement on the replica (a fresh connection)."""
+        return self.sql(query, params, url=self.replica_url)
+
+    def sql(self, query, params=None, *, url=None):
         """Rows of one statement on the private database (a fresh connection)."""
         with psycopg.connect(
-            self.database_url, autocommit=True, connect_timeout=5
+            url or self.database_url, autocommit=True, connect_timeout=5
         ) as c:
             cursor = c.execute(query, params)
             return cursor.fetchall() if cursor.description else []
@@ -316,11 +389,15 @@ class Stack:
     # --- the app --------------------------------------------------------------
 
     def web_start(self):
+        env = {**self.env, "PGAPPNAME": WEB_APP_NAME}
+        if self.replica_port:
+            env |= {"DATABASE_REPLICA_URLS": self.replica_url, **REPLICA_SETTINGS}
         self._spawn(
             "web",
             [PYTHON, "-m", "gunicorn", "kampungkb.wsgi:application"]
             + ["--bind", f"127.0.0.1:{self.web_port}", "--workers", "2"]
             + ["--timeout", "60", "--graceful-timeout", "5", "--access-logfile", "-"],
+            env=env,
         )
         wait_for(
             lambda: self.status("/masuk/") == 200,
@@ -328,15 +405,23 @@ class Stack:
             what="gunicorn serving the sign-in page",
         )
 
-    def worker_start(self, purge=False):
+    def worker_start(
+        self, purge=False, *, name="worker", queues=ALL_QUEUES, app_name=None
+    ):
+        """A Celery worker taking `queues` (all by default); its database sessions
+        are named `app_name` (WORKER_APP_NAME for the one worker)."""
         self._spawn(
-            "worker",
+            name,
             [PYTHON, "-m", "celery", "-A", "kampungkb", "worker", "--pool=solo"]
-            + ["--without-gossip", "--without-mingle", "--loglevel=INFO"]
-            + ["--hostname", f"e2e-{self.web_port}@%h"]
+            + ["-Q", queues, "--without-gossip", "--without-mingle", "--loglevel=INFO"]
+            + ["--hostname", f"e2e-{self.web_port}-{name}@%h"]
             + (["--purge"] if purge else []),
-            env={**self.env, "PGAPPNAME": WORKER_APP_NAME},
+            env={**self.env, "PGAPPNAME": app_name or WORKER_APP_NAME},
         )
+
+    def worker_stop(self, name="worker"):
+        """A warm shutdown: the worker ends its task, then exits."""
+        self._end(name, timeout=60)
 
     def worker_kill(self):
         """SIGKILL: the worker dies where it stands, nothing cleaned up."""
@@ -350,6 +435,10 @@ class Stack:
             [PYTHON, "-m", "celery", "-A", "kampungkb", "beat", "--loglevel=INFO"]
             + ["--schedule", str(self.dir / "beat-schedule")],
         )
+
+    def workers(self) -> list[str]:
+        """The Celery workers started (the one worker, or one per queue)."""
+        return [name for name in self.processes if name.startswith("worker")]
 
     def pid(self, name) -> int | None:
         process = self.processes.get(name)
@@ -415,8 +504,11 @@ class Stack:
         sets it.
         """
         from celery import Celery
+        from django.conf import settings
 
         app = Celery("kampungkb-e2e", set_as_current=False)
+        # To the queue the app itself would use (its CELERY_TASK_ROUTES).
+        options.setdefault("queue", settings.CELERY_TASK_ROUTES[name]["queue"])
         with app.connection_for_write(self.redis_url) as connection:
             app.send_task(name, connection=connection, ignore_result=True, **options)
         app.close()
@@ -425,6 +517,8 @@ class Stack:
         """Start whatever a test stopped or killed, on the same ports."""
         if not (self.pg_data / "postmaster.pid").exists():
             self.postgres_start()
+        if self.replica_port and not self.replica_running():
+            self.replica_start()
         if not self.running("redis"):
             self.redis_start()
         if not self.running("web"):
@@ -436,18 +530,20 @@ class Stack:
 
     def stop(self):
         """Everything down, whatever state a test left it in; then the files go."""
-        for name in ("collectstatic", "beat", "worker", "web", "redis"):
+        for name in ("collectstatic", "beat", *self.workers(), "web", "redis"):
             try:
                 self._end(name)
             except Exception:  # noqa: BLE001 - stop the rest anyway
                 pass
-        try:
-            self.postgres_stop()
-        except Exception:  # noqa: BLE001
-            pass
-        if self.pg_log.exists():
-            self.logs.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(self.pg_log, self.logs / "postgres.log")
+        for stop in (self.replica_stop, self.postgres_stop):
+            try:
+                stop()
+            except Exception:  # noqa: BLE001
+                pass
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for log, kept in ((self.pg_log, "postgres"), (self.replica_log, "replica")):
+            if log.exists():
+                shutil.copy2(log, self.logs / f"{kept}.log")
         for handle in self._log_files:
             handle.close()
         shutil.rmtree(self.dir, ignore_errors=True)
