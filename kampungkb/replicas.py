@@ -36,8 +36,8 @@ PRIMARY = "default"
 # A browser that wrote in the last REPLICA_STICKY_S seconds reads from the primary.
 STICKY_COOKIE = "kkb_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Reads that may lag a few seconds: figures the worker computed, their exports,
-# and the REST API's reads ("api" is the API's URL namespace: all of it).
+# Reads that may lag a few seconds: figures the worker computed (dashboards,
+# measured stunting), their exports, and the REST API's reads ("api" is the API's URL namespace: all of it).
 REPLICA_READ_VIEWS = frozenset(
     {
         "home",
@@ -46,6 +46,8 @@ REPLICA_READ_VIEWS = frozenset(
         "dashboard-export-csv",
         "dashboard-export-xlsx",
         "evaluation-export",
+        "stunting-index",
+        "stunting-prevalence",
     }
 )
 REPLICA_READ_NAMESPACES = frozenset({"api"})
