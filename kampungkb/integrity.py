@@ -25,6 +25,18 @@ def _columns_of_postgres_constraint(name, table):
     return found["columns"] if found else []
 
 
+def _is_partition_of(table, parent):
+    """Whether `table` is a partition of `parent` (stunting_measurement is
+    partitioned by year: a duplicate is reported by the year's own index)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%s) "
+            "AND inhparent = to_regclass(%s)",
+            [table, parent],
+        )
+        return cursor.fetchone() is not None
+
+
 def violated_unique(exc: IntegrityError, model) -> str | None:
     """The name of `model`'s unique constraint, or unique field, that `exc` reports.
 
@@ -42,9 +54,13 @@ def violated_unique(exc: IntegrityError, model) -> str | None:
         name = diag.constraint_name
         if name in constraints:
             return name
-        if not name or diag.table_name != model._meta.db_table:
+        table = diag.table_name
+        if not name or (
+            table != model._meta.db_table
+            and not _is_partition_of(table, model._meta.db_table)
+        ):
             return None
-        columns = _columns_of_postgres_constraint(name, model._meta.db_table)
+        columns = _columns_of_postgres_constraint(name, table)
     else:
         match = _SQLITE_UNIQUE.search(str(exc))
         if not match:
