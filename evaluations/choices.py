@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from kampungkb.access import require, scoped
 from kampungkb.choices import choice_source
 from kampungkb.models import Role, User
+from villages.filters import MAX_ID
 from villages.models import KampungKB, Region, RegionLevel
 
 from .selectors import cycles_for
@@ -19,7 +20,8 @@ from .selectors import cycles_for
 def managed_cycle(user, pk):
     """A cycle the user manages: the role first (403), then 404, then the region."""
     require(user, "evaluation.manage")
-    if not str(pk).isdigit():
+    pk = str(pk)
+    if not (pk.isascii() and pk.isdigit()) or int(pk) > MAX_ID:
         raise Http404
     cycle = get_object_or_404(
         cycles_for(user=user).select_related("region", "template"), pk=int(pk)

@@ -114,7 +114,7 @@ class EvaluatorForm(forms.Form):
             context=cycle.pk,
             multiple=True,
             label=_("Kampung KB yang dinilai"),
-            help_text=_("Tanpa centang: semua Kampung KB peserta."),
+            help_text=_("Kosong: semua Kampung KB peserta."),
             required=False,
         )
 

@@ -50,7 +50,6 @@ class Kind:
     placeholder: str
     help_one: Any
     help_many: Any
-    related: tuple[str, ...] = ()
     # The lookup to the code's text, where `code` is a relation (Kampung KB).
     code_text: str = ""
     # Whether the refusal may name a row outside the user's scope (regions are
@@ -71,7 +70,7 @@ class Kind:
     def search(self, queryset, text: str) -> list:
         """At most SEARCH_LIMIT rows of `queryset` matching `text`: by code when it
         looks like one, else names starting with it, then names containing it."""
-        rows = queryset.select_related(*self.related).order_by(self.order)
+        rows = queryset.order_by(self.order)
         text = text.strip()
         if not text:
             return list(rows[:SEARCH_LIMIT])
@@ -127,7 +126,6 @@ KINDS = {
             "Ketik nama Kampung KB atau kode desa/kelurahannya; tanpa JavaScript, "
             "ketik kodenya dipisahkan koma."
         ),
-        related=("region",),
         code_text="region__code",
     ),
     "pengguna": Kind(
@@ -189,15 +187,16 @@ def _codes(value) -> list[str]:
     return [str(v).strip() for v in value or () if str(v).strip()]
 
 
-def _refusals(field, queryset, kind, codes) -> list[ValidationError]:
+def _refusals(field, kind, codes) -> list[ValidationError]:
     """One message per code that cannot be chosen, naming the field."""
     outsiders = {}
     if kind.names_outsiders:
+        lookable = [c for c in codes if "\x00" not in c]
         outsiders = {
             kind.code_of(o): o
             for o in kind.model._default_manager.filter(
-                **{f"{kind.code}__in": codes}
-            ).select_related(*kind.related)
+                **{f"{kind.code}__in": lookable}
+            )
         }
     errors = []
     for code in codes:
@@ -270,14 +269,13 @@ class CodeChoiceField(forms.ModelChoiceField):
             return None
         try:
             return self.queryset.get(**{self.to_field_name: code})
-        except (self.queryset.model.DoesNotExist, ValueError, TypeError):
-            raise ValidationError(
-                _refusals(self, self.queryset, self.kind, [str(code)])
-            ) from None
-        except ValidationError:
-            raise ValidationError(
-                _refusals(self, self.queryset, self.kind, [str(code)])
-            ) from None
+        except (
+            self.queryset.model.DoesNotExist,
+            ValueError,
+            TypeError,
+            ValidationError,
+        ):
+            raise ValidationError(_refusals(self, self.kind, [str(code)])) from None
 
 
 class CodesChoiceField(forms.ModelMultipleChoiceField):
@@ -299,11 +297,13 @@ class CodesChoiceField(forms.ModelMultipleChoiceField):
             if self.required:
                 raise ValidationError(self.error_messages["required"], code="required")
             return self.queryset.none()
-        chosen = self.queryset.filter(**{f"{self.kind.code}__in": codes})
+        # A NUL cannot even be sent to PostgreSQL: such a code is simply unknown.
+        lookable = [c for c in codes if "\x00" not in c]
+        chosen = self.queryset.filter(**{f"{self.kind.code}__in": lookable})
         allowed = {self.kind.code_of(o) for o in chosen}
         refused = [c for c in codes if c not in allowed]
         if refused:
-            raise ValidationError(_refusals(self, self.queryset, self.kind, refused))
+            raise ValidationError(_refusals(self, self.kind, refused))
         return chosen
 
 
@@ -327,11 +327,10 @@ def choice_field(source, queryset, *, context="", multiple=False, **kwargs):
     url = f"{reverse('choice-search', args=[kind.name])}?{urlencode(query)}"
 
     def labels(codes):
+        codes = [c for c in codes if "\x00" not in c]
         if not codes:
             return {}
-        rows = queryset.filter(**{f"{kind.code}__in": codes}).select_related(
-            *kind.related
-        )
+        rows = queryset.filter(**{f"{kind.code}__in": codes})
         return {kind.code_of(o): kind.label(o) for o in rows}
 
     kwargs.setdefault("help_text", kind.help_many if multiple else kind.help_one)

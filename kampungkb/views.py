@@ -168,7 +168,9 @@ def choice_search(request, kind):
         raise Http404
     spec = choices.KINDS[kind]
     queryset = source(request.user, request.GET.get("konteks", ""))
-    rows = spec.search(queryset, request.GET.get("q", "")[:100])
+    # A NUL cannot be sent to PostgreSQL; a longer text matches no name anyway.
+    text = request.GET.get("q", "")[:100].replace("\x00", "")
+    rows = spec.search(queryset, text)
     return JsonResponse(
         {
             "results": [
