@@ -161,6 +161,9 @@
         chosen = codesOf(box.value).slice(0, 1);
         store();
       }
+      // What was listed for the earlier text is stale: never pick from it.
+      asked++;
+      close();
       clearTimeout(timer);
       timer = setTimeout(search, DELAY_MS);
     });

@@ -8,7 +8,7 @@ from stunting.models import Dashat
 from tests.factories import KampungFactory
 from villages.models import LaunchEvent, Region
 
-from .conftest import assert_fits_the_screen, sign_in
+from .conftest import ARTIFACTS, assert_fits_the_screen, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +36,8 @@ def test_a_kampung_kb_is_found_and_picked_with_the_keyboard(phone, staf):
     option = phone.get_by_role("option", name=f"Kampung KB Jenggot ({JENGGOT})")
     option.wait_for()
     assert_fits_the_screen(phone)
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=ARTIFACTS / "choice-search-open.png")
     box.press("ArrowDown")
     box.press("Enter")
     assert box.input_value() == f"Kampung KB Jenggot ({JENGGOT})"
@@ -60,6 +62,7 @@ def test_several_kampung_kb_are_picked_as_chips(phone, staf):
         box.fill(name)
         phone.get_by_role("option", name=f"Kampung KB {name}", exact=False).click()
     assert phone.locator(".choice-chips li").count() == 2
+    phone.screenshot(path=ARTIFACTS / "choice-search-chips.png", full_page=True)
     phone.click("main button[type=submit]")
     phone.wait_for_url("**/pencanangan/")
 
