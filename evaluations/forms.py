@@ -6,10 +6,18 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kampungkb.models import Role, User
+from kampungkb.choices import choice_field
+from kampungkb.models import User
 from kampungkb.uploads import EVIDENCE_EXTENSIONS, EVIDENCE_MAX_BYTES
 from villages.forms import date_input
 
+from .choices import (
+    award_kampungs,
+    eligible_kampungs,
+    evaluation_regions,
+    evaluators,
+    participating_kampungs,
+)
 from .models import Award, Cycle, CycleStatus, RubricCriterion, RubricTemplate
 from .rubric import scale_labels
 from .services import (
@@ -31,6 +39,13 @@ CYCLE_FIELDS = (
     "threshold_berkelanjutan",
     "notes",
 )
+
+
+def _one_region_chosen(field, regions):
+    """A user with one kab/kota finds it chosen (reads at most two rows)."""
+    first_two = list(regions[:2])
+    if len(first_two) == 1:
+        field.initial = first_two[0]
 
 
 class CycleForm(forms.ModelForm):
@@ -61,10 +76,10 @@ class CycleForm(forms.ModelForm):
                 if name not in editable:
                     field.disabled = True
         else:
-            self.fields["region"].queryset = regions
-            self.fields["region"].label_from_instance = lambda r: r.name
-            if regions.count() == 1:
-                self.fields["region"].initial = regions.first()
+            self.fields["region"] = choice_field(
+                evaluation_regions, regions, label=self.fields["region"].label
+            )
+            _one_region_chosen(self.fields["region"], regions)
 
     def cycle_fields(self):
         return {
@@ -75,49 +90,39 @@ class CycleForm(forms.ModelForm):
 
 
 class ParticipantsForm(forms.Form):
-    kampungs = forms.ModelMultipleChoiceField(
-        label=_("Kampung KB peserta"),
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-
-    def __init__(self, *args, kampungs, **kwargs):
+    def __init__(self, *args, cycle, kampungs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kampungs"].queryset = kampungs
-        self.fields["kampungs"].label_from_instance = lambda k: k.name
+        self.fields["kampungs"] = choice_field(
+            eligible_kampungs,
+            kampungs,
+            context=cycle.pk,
+            multiple=True,
+            label=_("Kampung KB peserta"),
+            required=False,
+        )
 
 
 class EvaluatorForm(forms.Form):
-    evaluator = forms.ModelChoiceField(label=_("Evaluator"), queryset=None)
-    kampungs = forms.ModelMultipleChoiceField(
-        label=_("Kampung KB yang dinilai"),
-        help_text=_("Tanpa centang: semua Kampung KB peserta."),
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-
-    def __init__(self, *args, evaluators, kampungs, **kwargs):
+    def __init__(self, *args, cycle, accounts, kampungs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evaluator"].queryset = evaluators
-        self.fields["evaluator"].label_from_instance = lambda u: (
-            f"{u.get_full_name()} ({u.get_username()})"
-            if u.get_full_name()
-            else u.get_username()
+        self.fields["evaluator"] = choice_field(
+            evaluators, accounts, label=_("Evaluator")
         )
-        self.fields["kampungs"].queryset = kampungs
-        self.fields["kampungs"].label_from_instance = lambda k: k.name
+        self.fields["kampungs"] = choice_field(
+            participating_kampungs,
+            kampungs,
+            context=cycle.pk,
+            multiple=True,
+            label=_("Kampung KB yang dinilai"),
+            help_text=_("Kosong: semua Kampung KB peserta."),
+            required=False,
+        )
 
     def assignment(self):
         return {
             "evaluator": self.cleaned_data["evaluator"],
             "kampungs": list(self.cleaned_data["kampungs"]) or None,
         }
-
-
-def evaluator_accounts(queryset):
-    return queryset.filter(role=Role.EVALUATOR, is_active=True).order_by("username")
 
 
 class ScoreForm(forms.Form):
@@ -255,16 +260,16 @@ CriterionFormSet = inlineformset_factory(
 
 class TemplateCopyForm(forms.Form):
     source = forms.ModelChoiceField(label=_("Salin dari"), queryset=None)
-    region = forms.ModelChoiceField(label=_("Kabupaten/kota"), queryset=None)
     name = forms.CharField(label=_("Nama templat baru"), max_length=150)
 
     def __init__(self, *args, templates, regions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = templates
-        self.fields["region"].queryset = regions
-        self.fields["region"].label_from_instance = lambda r: r.name
-        if regions.count() == 1:
-            self.fields["region"].initial = regions.first()
+        self.fields["region"] = choice_field(
+            evaluation_regions, regions, label=_("Kabupaten/kota")
+        )
+        _one_region_chosen(self.fields["region"], regions)
+        self.order_fields(["source", "region", "name"])
 
 
 class AwardForm(forms.ModelForm):
@@ -284,8 +289,9 @@ class AwardForm(forms.ModelForm):
 
     def __init__(self, *args, kampungs, cycles, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kampung"].queryset = kampungs
-        self.fields["kampung"].label_from_instance = lambda k: k.name
+        self.fields["kampung"] = choice_field(
+            award_kampungs, kampungs, label=self.fields["kampung"].label
+        )
         self.fields["cycle"].queryset = cycles
 
 

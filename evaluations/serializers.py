@@ -15,7 +15,7 @@ from kampungkb.models import Role, User
 from villages.models import ClassificationLevel, KampungKB, Region
 
 from . import selectors
-from .forms import evaluator_accounts
+from .choices import evaluator_accounts
 from .models import (
     Award,
     Cycle,

@@ -8,6 +8,7 @@ are assigned.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,13 +18,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kampungkb.access import can, require, scoped
-from kampungkb.models import Role, User
+from kampungkb.models import Role
 from kampungkb.once import once_only
 from kampungkb.uploads import evidence_response
 from villages.forms import add_service_errors
-from villages.models import KampungKB, Region, RegionLevel
+from villages.models import KampungKB
 
 from . import services
+from .choices import (
+    award_kampungs,
+    eligible_kampungs,
+    evaluation_regions,
+    evaluators,
+    managed_cycle,
+    participating_kampungs,
+)
 from .export import results_workbook
 from .forms import (
     AcceptForm,
@@ -37,21 +46,25 @@ from .forms import (
     ScoreForm,
     TemplateCopyForm,
     TemplateForm,
-    evaluator_accounts,
 )
 from .models import Award, CycleStatus, EvaluatorAssignment
 from .selectors import (
     cycle_results,
     cycles_for,
     evaluator_progress,
+    evaluators_of,
     evidence_for,
     evidence_shown_name,
     is_assigned,
     participant_sheet,
     participants_for,
+    participants_progress,
     progress,
     templates_for,
 )
+
+# Participants listed per page of the cycle's page.
+PAGE_SIZE = 50
 
 
 def _post(request):
@@ -65,11 +78,7 @@ def _cycle(request, pk):
 
 
 def _managed_cycle(request, pk):
-    """A cycle the user manages: the role first (403), then 404, then the region."""
-    require(request.user, "evaluation.manage")
-    cycle = _cycle(request, pk)
-    require(request.user, "evaluation.manage", cycle.region)
-    return cycle
+    return managed_cycle(request.user, pk)
 
 
 def _participant(request, cycle, pk):
@@ -79,12 +88,6 @@ def _participant(request, cycle, pk):
         ),
         pk=pk,
     )
-
-
-def _writable_kabkota(user):
-    return scoped(
-        Region.objects.filter(level=RegionLevel.KABKOTA), user, write=True
-    ).order_by("code")
 
 
 def _sees_results(user):
@@ -117,7 +120,7 @@ def cycle_create(request):
     require(request.user, "evaluation.manage")
     form = CycleForm(
         _post(request),
-        regions=_writable_kabkota(request.user),
+        regions=evaluation_regions(request.user),
         templates=templates_for(user=request.user),
     )
     if form.is_valid():
@@ -163,35 +166,31 @@ def cycle_edit(request, pk):
 def cycle_detail(request, pk):
     cycle = _cycle(request, pk)
     user = request.user
-    participants = list(
+    # A province's cycle has thousands of participants: a page of them at a time,
+    # their progress counted in a few grouped queries.
+    page = Paginator(
         participants_for(user=user, cycle=cycle)
         .select_related("kampung__region__kecamatan")
-        .order_by("kampung__region")
-    )
+        .order_by("kampung__region"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("halaman"))
+    participants = list(page)
     criteria_count = cycle.criteria.count()
     is_evaluator = user.effective_role == Role.EVALUATOR
     mine = evaluator_progress(cycle=cycle, evaluator=user) if is_evaluator else {}
+    progress_of = participants_progress(cycle=cycle, participants=participants)
     for participant in participants:
-        participant.progress = progress(participant=participant)
+        participant.progress = progress_of[participant.pk]
         participant.mine = mine.get(participant.pk, 0)
     can_manage = can(user, "evaluation.manage", cycle.region)
-    evaluators = []
-    if can_manage:
-        evaluators = (
-            User.objects.filter(evaluation_assignments__participant__cycle=cycle)
-            .distinct()
-            .order_by("username")
-        )
-        for evaluator in evaluators:
-            evaluator.assigned = EvaluatorAssignment.objects.filter(
-                participant__cycle=cycle, evaluator=evaluator
-            ).count()
+    evaluators = evaluators_of(cycle=cycle) if can_manage else []
     return render(
         request,
         "evaluations/cycle_detail.html",
         {
             "cycle": cycle,
             "participants": participants,
+            "page": page,
             "criteria": cycle.criteria.all()
             if cycle.status != CycleStatus.DRAFT
             else (cycle.template.criteria.all() if cycle.template else []),
@@ -231,17 +230,14 @@ def cycle_close(request, pk):
 
 def cycle_participants(request, pk):
     cycle = _managed_cycle(request, pk)
-    kampungs = (
-        KampungKB.objects.in_region(cycle.region)
-        .filter(pk__in=scoped(KampungKB.objects.all(), request.user, write=True))
-        .active()
-        .order_by("region")
-    )
     form = ParticipantsForm(
         _post(request),
-        kampungs=kampungs,
+        cycle=cycle,
+        kampungs=eligible_kampungs(request.user, cycle.pk),
         initial={
-            "kampungs": list(cycle.participants.values_list("kampung", flat=True))
+            "kampungs": list(
+                KampungKB.objects.filter(evaluations__cycle=cycle).order_by("region")
+            )
         },
     )
     if form.is_valid():
@@ -265,10 +261,9 @@ def cycle_evaluators(request, pk):
     cycle = _managed_cycle(request, pk)
     form = EvaluatorForm(
         _post(request),
-        evaluators=evaluator_accounts(
-            scoped(User.objects.all(), request.user, write=True)
-        ),
-        kampungs=KampungKB.objects.filter(evaluations__cycle=cycle).order_by("region"),
+        cycle=cycle,
+        accounts=evaluators(request.user),
+        kampungs=participating_kampungs(request.user, cycle.pk),
     )
     if form.is_valid():
         try:
@@ -566,7 +561,7 @@ def template_copy(request):
     form = TemplateCopyForm(
         _post(request),
         templates=templates_for(user=request.user),
-        regions=_writable_kabkota(request.user),
+        regions=evaluation_regions(request.user),
         initial={"source": request.GET.get("dari")},
     )
     if form.is_valid():
@@ -621,9 +616,7 @@ def award_list(request):
     if can(request.user, "evaluation.manage"):
         form = AwardForm(
             _post(request),
-            kampungs=scoped(KampungKB.objects.all(), request.user, write=True).order_by(
-                "region"
-            ),
+            kampungs=award_kampungs(request.user),
             cycles=scoped(cycles_for(user=request.user), request.user, write=True),
         )
     elif request.method == "POST":

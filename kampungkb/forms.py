@@ -6,15 +6,33 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from villages.forms import add_service_errors, region_field
+from villages.forms import add_service_errors
 from villages.models import Region, RegionLevel
 
-from .access import scoped
+from .access import require, scoped
+from .choices import choice_field, choice_source
 from .models import Role, User
 
 
 def _label(name):
     return capfirst(User._meta.get_field(name).verbose_name)
+
+
+def _writable(actor):
+    require(actor, "user.manage")
+    return scoped(Region.objects.order_by("code"), actor, write=True)
+
+
+@choice_source("wilayah", "pengguna-desa")
+def account_desa(actor, context=""):
+    """The desa/kelurahan the actor may give a PLKB/PKB account."""
+    return _writable(actor).filter(level=RegionLevel.DESA)
+
+
+@choice_source("wilayah", "pengguna-wilayah")
+def account_areas(actor, context=""):
+    """The provinces, kab/kota and kecamatan the actor may give an account."""
+    return _writable(actor).filter(level__lt=RegionLevel.DESA)
 
 
 class UserForm(forms.Form):
@@ -44,15 +62,16 @@ class UserForm(forms.Form):
             for value, label in Role.choices
             if value != Role.ADMIN or actor.effective_role == Role.ADMIN
         ]
-        writable = scoped(Region.objects.order_by("code"), actor, write=True)
-        self.fields["desa"] = region_field(
-            writable.filter(level=RegionLevel.DESA),
+        self.fields["desa"] = choice_field(
+            account_desa,
+            account_desa(actor),
             multiple=True,
             required=False,
             label=_("Desa/kelurahan binaan (PLKB/PKB)"),
         )
-        self.fields["areas"] = region_field(
-            writable.filter(level__lt=RegionLevel.DESA),
+        self.fields["areas"] = choice_field(
+            account_areas,
+            account_areas(actor),
             multiple=True,
             required=False,
             label=_("Wilayah kerja (staf, pimpinan, evaluator)"),

@@ -242,6 +242,9 @@ DASHBOARD_MIN_DENOMINATOR = {
     "coverage": int(os.environ.get("DASHBOARD_MIN_DENOMINATOR_COVERAGE", "10")),
     "share": int(os.environ.get("DASHBOARD_MIN_DENOMINATOR_SHARE", "1")),
 }
+# Above this many choices a form field is a search box instead of a list (a PLKB
+# with three desa keeps a list; an administrator's 8,563 desa are searched).
+CHOICE_SEARCH_THRESHOLD = int(os.environ.get("CHOICE_SEARCH_THRESHOLD", "200"))
 # NIK matched outside a user's region: at most this many per window, then every
 # NIK lookup of that user is refused until the window has passed.
 NIK_OUTSIDE_LIMIT = int(os.environ.get("NIK_OUTSIDE_LIMIT", "10"))

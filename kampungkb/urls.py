@@ -15,6 +15,8 @@ urlpatterns = [
     path("evaluasi/", include("evaluations.urls")),
     path("akun/", include("kampungkb.account_urls")),
     path("api/", include("kampungkb.api_urls")),
+    # The search boxes of forms whose choices are too many for a list.
+    path("cari/<str:kind>/", views.choice_search, name="choice-search"),
     path("admin/", admin.site.urls),
     # Signed-out visitors may switch language on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

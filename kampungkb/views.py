@@ -7,7 +7,7 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.timezone import now
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from . import health, services, tokens
+from . import choices, health, services, tokens
 from .access import managed_users, require, scoped
 from .forms import UserCreateForm, UserUpdateForm
 from .models import Role, User
@@ -156,6 +156,30 @@ def user_reset_password(request, pk):
             {"account": user, "password": password},
         )
     return render(request, "kampungkb/user_reset_confirm.html", {"account": user})
+
+
+@never_cache
+def choice_search(request, kind):
+    """At most choices.SEARCH_LIMIT rows a form offers the user, matching ?q=: the
+    form's own source (?sumber=, with ?konteks= such as a cycle) decides which rows
+    and whom to refuse (403), exactly as the form does."""
+    source = choices.SOURCES.get((kind, request.GET.get("sumber", "")))
+    if source is None:
+        raise Http404
+    spec = choices.KINDS[kind]
+    queryset = source(request.user, request.GET.get("konteks", ""))
+    # A NUL cannot be sent to PostgreSQL; a longer text matches no name anyway.
+    text = request.GET.get("q", "")[:100].replace("\x00", "")
+    rows = spec.search(queryset, text)
+    return JsonResponse(
+        {
+            "results": [
+                {"code": spec.code_of(row), "label": spec.label(row)} for row in rows
+            ],
+            # Perhaps more match than shown: the box asks for more letters.
+            "more": len(rows) >= choices.SEARCH_LIMIT,
+        }
+    )
 
 
 @login_not_required

@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kampungkb.choices import choice_field
 from villages.forms import date_input
 
+from .choices import dashat_kampungs
 from .models import (
     AuditCause,
     AuditIntervention,
@@ -30,7 +32,9 @@ class DashatForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["kampung"]
         else:
-            self.fields["kampung"].queryset = kampungs
+            self.fields["kampung"] = choice_field(
+                dashat_kampungs, kampungs, label=self.fields["kampung"].label
+            )
 
     def dashat_fields(self):
         names = DASHAT_FIELDS if self.instance.pk else ["kampung", *DASHAT_FIELDS]

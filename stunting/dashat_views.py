@@ -17,9 +17,9 @@ from kampungkb.access import can, require, scoped
 from kampungkb.once import once_only
 from villages.filters import MAX_ID
 from villages.forms import add_service_errors
-from villages.models import KampungKB
 
 from . import services
+from .choices import dashat_kampungs
 from .dashat_forms import AuditForm, BeneficiaryForm, DashatForm, SessionForm
 from .models import (
     AuditCause,
@@ -120,12 +120,10 @@ def _dashat_for(request, pk, action=None):
 def dashat_edit(request, pk=None):
     require(request.user, "dashat.change")
     dashat = _dashat_for(request, pk, "dashat.change") if pk is not None else None
-    kampungs = scoped(
-        KampungKB.objects.select_related("region"), request.user, write=True
-    )
+    kampungs = dashat_kampungs(request.user)
     initial = {}
     if dashat is None and _kampung_asked(request) is not None:
-        initial["kampung"] = _kampung_asked(request)
+        initial["kampung"] = kampungs.filter(pk=_kampung_asked(request)).first()
     form = DashatForm(
         _post(request), instance=dashat, kampungs=kampungs, initial=initial
     )

@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from villages.forms import date_input, region_field
+from kampungkb.choices import choice_field
+from villages.forms import date_input
 
+from .choices import child_desa, prevalence_regions
 from .models import (
     Child,
     MeasuredPosition,
@@ -94,7 +96,9 @@ class ChildForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"] = region_field(regions, label=_("Desa/kelurahan"))
+        self.fields["region"] = choice_field(
+            child_desa, regions, label=_("Desa/kelurahan")
+        )
 
     def clean_nik(self):
         nik = nik_normalise(self.cleaned_data["nik"]) or ""
@@ -212,4 +216,6 @@ class ReportedPrevalenceForm(forms.ModelForm):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"] = region_field(regions, label=_("Wilayah"))
+        self.fields["region"] = choice_field(
+            prevalence_regions, regions, label=_("Wilayah")
+        )

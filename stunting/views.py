@@ -19,6 +19,7 @@ from villages.models import Region, RegionLevel
 from villages.views import readable_ancestors
 
 from . import charts, services
+from .choices import child_desa, prevalence_regions
 from .forms import (
     ChildForm,
     MeasurementForm,
@@ -145,12 +146,6 @@ def children(request):
     )
 
 
-def _writable_desa(user):
-    return scoped(
-        Region.objects.filter(level=RegionLevel.DESA), user, write=True
-    ).order_by("code")
-
-
 def _require_posted_region(request, writable, action):
     """A region posted outside the user's write scope: 404 if unreadable, else 403."""
     code = (request.POST.get("region") or "").strip()
@@ -162,7 +157,7 @@ def _require_posted_region(request, writable, action):
 @once_only
 def child_create(request):
     require(request.user, "child.change")
-    writable = _writable_desa(request.user)
+    writable = child_desa(request.user)
     if request.method == "POST":
         _require_posted_region(request, writable, "child.change")
     form = ChildForm(
@@ -311,7 +306,7 @@ def reported_list(request):
 @once_only
 def reported_create(request):
     require(request.user, "prevalence.change")
-    writable = scoped(Region.objects, request.user, write=True).order_by("code")
+    writable = prevalence_regions(request.user)
     if request.method == "POST":
         _require_posted_region(request, writable, "prevalence.change")
     form = ReportedPrevalenceForm(_post(request), regions=writable)

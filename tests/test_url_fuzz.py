@@ -84,7 +84,10 @@ def _fill(route, value):
 def _links(response):
     if "html" not in response.get("Content-Type", ""):
         return []
-    return re.findall(r'href="(/[^"#?]*)', response.content.decode())
+    # A search box's endpoint is named in its data-choice-search attribute.
+    return re.findall(
+        r'(?:href|data-choice-search)="(/[^"#?]*)', response.content.decode()
+    )
 
 
 def _real_paths(client, patterns):

@@ -1,7 +1,5 @@
 """Forms of the data-entry pages; they validate, the services in services.py write."""
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,8 +9,16 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kampungkb.choices import choice_field
 from kampungkb.uploads import EVIDENCE_EXTENSIONS, EVIDENCE_MAX_BYTES
 
+from .choices import (
+    assignment_desa,
+    kampung_create_desa,
+    launch_kampungs,
+    launch_organizers,
+    target_regions,
+)
 from .models import (
     SHARED_POKJA_ROLES,
     ClassificationLevel,
@@ -31,9 +37,6 @@ from .services import (
     KAMPUNG_READINESS_FIELDS,
 )
 
-# Above this many regions a <select> is too heavy for a phone: type the code instead.
-CHOICE_LIMIT = 2000
-
 
 def _label(model, name):
     return capfirst(model._meta.get_field(name).verbose_name)
@@ -50,110 +53,6 @@ def add_service_errors(form, error: ValidationError):
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def region_label(region):
-    return f"{region.label} ({region.code})"
-
-
-class RegionCodeField(forms.ModelChoiceField):
-    """A region typed as its Kemendagri code, for choices too many for a list."""
-
-    widget = forms.TextInput(attrs={"placeholder": "33.75.04.1004"})
-
-    def to_python(self, value):
-        return super().to_python(value.strip() if isinstance(value, str) else value)
-
-
-class RegionCodesInput(forms.TextInput):
-    """The chosen regions' codes in one text box, separated by commas."""
-
-    def format_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(str(v) for v in value)
-        return super().format_value(value)
-
-
-# What a Kemendagri code can look like; anything else is not looked up.
-_CODE = re.compile(r"\d{2}(\.\d{2}){0,2}(\.\d{4})?")
-
-
-class RegionCodesField(forms.ModelMultipleChoiceField):
-    """Several region codes typed in one box, separated by commas, spaces or lines.
-
-    Every code that cannot be chosen gets its own message: unknown, or a region
-    outside what this box offers (the user's regions, at the level asked for).
-    """
-
-    widget = RegionCodesInput(attrs={"placeholder": "33.75.01, 33.75.02"})
-
-    def clean(self, value):
-        codes = list(
-            dict.fromkeys(value.replace(",", " ").split())
-            if isinstance(value, str)
-            else value or ()
-        )
-        if not codes:
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            return self.queryset.none()
-        wellformed = [c for c in codes if isinstance(c, str) and _CODE.fullmatch(c)]
-        chosen = self.queryset.filter(code__in=wellformed)
-        allowed = {region.code for region in chosen}
-        known = {
-            region.code: region
-            for region in self.queryset.model._default_manager.filter(
-                code__in=set(wellformed) - allowed
-            )
-        }
-        errors = []
-        for code in codes:
-            if code in allowed:
-                continue
-            if code in known:
-                errors.append(
-                    ValidationError(
-                        _(
-                            "%(name)s (%(code)s) tidak dapat dipilih di sini: di luar "
-                            "wilayah Anda atau bukan tingkat wilayah yang diminta."
-                        ),
-                        code="invalid_choice",
-                        params={"name": known[code].label, "code": code},
-                    )
-                )
-            else:
-                errors.append(
-                    ValidationError(
-                        _("Kode wilayah %(code)s tidak dikenal."),
-                        code="invalid_choice",
-                        params={"code": code},
-                    )
-                )
-        if errors:
-            raise ValidationError(errors)
-        return chosen
-
-
-def region_field(queryset, *, multiple=False, **kwargs):
-    """A list of the regions when it is short enough, otherwise a code to type."""
-    if queryset.count() > CHOICE_LIMIT and multiple:
-        field_class = RegionCodesField
-        kwargs.setdefault(
-            "help_text", _("Ketik kode wilayah Kemendagri, pisahkan dengan koma.")
-        )
-    elif queryset.count() > CHOICE_LIMIT:
-        field_class = RegionCodeField
-        kwargs.setdefault(
-            "help_text", _("Ketik kode wilayah Kemendagri, misalnya 33.75.04.1004.")
-        )
-    elif multiple:
-        field_class = forms.ModelMultipleChoiceField
-        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
-    else:
-        field_class = forms.ModelChoiceField
-    field = field_class(queryset=queryset, **kwargs)
-    field.label_from_instance = region_label
-    return field
 
 
 class KampungForm(forms.ModelForm):
@@ -378,14 +277,15 @@ class LaunchForm(forms.ModelForm):
 
     def __init__(self, *args, organizers, kampungs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organizer"] = region_field(
-            organizers, label=self.fields["organizer"].label
+        self.fields["organizer"] = choice_field(
+            launch_organizers, organizers, label=self.fields["organizer"].label
         )
-        self.fields["kampungs"] = forms.ModelMultipleChoiceField(
-            queryset=kampungs.select_related("region").order_by("region__code"),
+        self.fields["kampungs"] = choice_field(
+            launch_kampungs,
+            kampungs.order_by("region"),
+            multiple=True,
             label=self.fields["kampungs"].label,
             required=False,
-            widget=forms.CheckboxSelectMultiple,
         )
         # Kampung KB launched here that this user may not change stay launched.
         self.kept_kampungs = (
@@ -417,8 +317,8 @@ class TargetForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"] = region_field(
-            regions, label=_label(FormationTarget, "region")
+        self.fields["region"] = choice_field(
+            target_regions, regions, label=_label(FormationTarget, "region")
         )
         self.order_fields(["region"])
 
@@ -426,8 +326,8 @@ class TargetForm(forms.Form):
 class AssignForm(forms.Form):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"] = region_field(
-            regions, label=_label(OfficerAssignment, "region")
+        self.fields["region"] = choice_field(
+            assignment_desa, regions, label=_label(OfficerAssignment, "region")
         )
         self.fields["assigned_on"] = forms.DateField(
             label=_label(OfficerAssignment, "assigned_on"),
@@ -493,5 +393,7 @@ class KampungCreateForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"] = region_field(regions, label=_label(KampungKB, "region"))
+        self.fields["region"] = choice_field(
+            kampung_create_desa, regions, label=_label(KampungKB, "region")
+        )
         self.order_fields(["region"])

@@ -23,6 +23,13 @@ from kampungkb.profile import kampung_facts
 from kampungkb.uploads import evidence_response
 
 from . import register, services
+from .choices import (
+    assignment_desa,
+    kampung_create_desa,
+    launch_kampungs,
+    launch_organizers,
+    target_regions,
+)
 from .forms import (
     AssignForm,
     DecisionForm,
@@ -192,13 +199,6 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("halaman"))
 
 
-def _writable(user, *levels):
-    """Regions of these levels the user may change, by code."""
-    return scoped(Region.objects.filter(level__in=levels), user, write=True).order_by(
-        "code"
-    )
-
-
 def _kampung_for(request, pk, action):
     """The Kampung KB if the user may read it (else 404) and do `action` (else 403)."""
     kampung = get_object_or_404(
@@ -217,7 +217,7 @@ def kampung_create(request):
     require(request.user, "kampung.add")
     form = KampungCreateForm(
         _post(request),
-        regions=_writable(request.user, RegionLevel.DESA),
+        regions=kampung_create_desa(request.user),
     )
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -486,8 +486,8 @@ def launch_edit(request, pk=None):
     form = LaunchForm(
         _post(request),
         instance=event,
-        organizers=_writable(request.user, RegionLevel.KABKOTA, RegionLevel.KECAMATAN),
-        kampungs=scoped(KampungKB.objects, request.user, write=True),
+        organizers=launch_organizers(request.user),
+        kampungs=launch_kampungs(request.user),
     )
     if form.is_valid():
         try:
@@ -524,9 +524,9 @@ def target_list(request):
         .select_related("region")
         .order_by("region", "-year")
     )
-    form, regions = None, []
+    form, regions = None, None
     if can(request.user, "target.change"):
-        regions = _writable(request.user, RegionLevel.KABKOTA)
+        regions = target_regions(request.user)
         form = TargetForm(
             _post(request), regions=regions, initial=_target_initial(request, targets)
         )
@@ -550,7 +550,14 @@ def target_list(request):
         {
             "targets": targets,
             "form": form,
-            "writable": {region.pk for region in regions},
+            # Only the targets' own regions: never every kab/kota of the country.
+            "writable": set(
+                regions.filter(pk__in=targets.values("region")).values_list(
+                    "pk", flat=True
+                )
+            )
+            if regions is not None
+            else set(),
         },
     )
 
@@ -578,7 +585,7 @@ def officer_detail(request, pk):
     officer = get_object_or_404(
         scoped(FieldOfficer.objects.select_related("user"), request.user), pk=pk
     )
-    form = AssignForm(_post(request), regions=_writable(request.user, RegionLevel.DESA))
+    form = AssignForm(_post(request), regions=assignment_desa(request.user))
     if form.is_valid():
         try:
             services.officer_assign(officer=officer, **form.cleaned_data)

@@ -11,13 +11,14 @@ KAB_DESA = "33.26.01.2001"  # Kabupaten Pekalongan, a desa
 
 
 @pytest.fixture
-def typed_codes(kota_pekalongan, kab_pekalongan, monkeypatch):
+def typed_codes(kota_pekalongan, kab_pekalongan, settings):
     """Real regions of both Pekalongan, offered as a box to type codes in.
 
-    The box replaces the checkboxes above CHOICE_LIMIT regions (an administrator
-    chooses among 83,762 desa); lowering the limit shows it with two districts.
+    The box replaces the checkboxes above CHOICE_SEARCH_THRESHOLD regions (an
+    administrator chooses among 83,762 desa); lowering it shows it with two
+    districts.
     """
-    monkeypatch.setattr("villages.forms.CHOICE_LIMIT", 20)
+    settings.CHOICE_SEARCH_THRESHOLD = 20
 
 
 @pytest.fixture
@@ -30,7 +31,9 @@ def test_an_administrator_creates_a_plkb_by_typing_desa_codes(
 ):
     client.force_login(admin)
     url = reverse("user-create")
-    assert 'placeholder="33.75.01, 33.75.02"' in client.get(url).content.decode()
+    assert 'data-choice-search="/cari/wilayah/?sumber=pengguna-desa"' in (
+        client.get(url).content.decode()
+    )
 
     response = client.post(
         url,
@@ -67,11 +70,12 @@ def test_each_code_that_cannot_be_chosen_gets_its_own_message(
 
     assert response.status_code == 200
     errors = response.context["form"].errors["desa"]
+    box = "Desa/kelurahan binaan (PLKB/PKB)"
     assert errors == [
-        "Kode wilayah 99.99.99.9999 tidak dikenal.",
-        "Kecamatan Pekalongan Selatan (33.75.04) tidak dapat dipilih di sini: di luar wilayah "
-        "Anda atau bukan tingkat wilayah yang diminta.",
-        "Kode wilayah abc tidak dikenal.",
+        f"{box}: kode wilayah 99.99.99.9999 tidak dikenal.",
+        f"{box}: Kecamatan Pekalongan Selatan (33.75.04) tidak dapat dipilih di sini: "
+        "di luar wilayah Anda atau bukan pilihan yang diminta.",
+        f"{box}: kode wilayah abc tidak dikenal.",
     ]
     assert not User.objects.filter(username="plkb.salah").exists()
 
@@ -89,8 +93,8 @@ def test_staff_typing_a_code_outside_their_district_is_told_which(
     )
 
     assert response.context["form"].errors["desa"] == [
-        f"Desa Klesem ({KAB_DESA}) tidak dapat dipilih di sini: di luar wilayah Anda "
-        "atau bukan tingkat wilayah yang diminta."
+        f"Desa/kelurahan binaan (PLKB/PKB): Desa Klesem ({KAB_DESA}) tidak dapat "
+        "dipilih di sini: di luar wilayah Anda atau bukan pilihan yang diminta."
     ]
     assert not User.objects.filter(username="plkb.luar").exists()
 

@@ -495,9 +495,9 @@ def test_the_profile_page_costs_a_bounded_number_of_queries(
 
 
 def test_with_too_many_regions_for_a_list_the_code_is_typed(
-    client, accounts, kampungs, kab_pekalongan, monkeypatch
+    client, accounts, kampungs, kab_pekalongan, settings
 ):
-    monkeypatch.setattr("villages.forms.CHOICE_LIMIT", 3)
+    settings.CHOICE_SEARCH_THRESHOLD = 3
     signed_in(client, accounts["staf"])
     url = reverse("launch-create")
     assert 'placeholder="33.75.04.1004"' in client.get(url).content.decode()
