@@ -132,6 +132,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from dashboards.models import RefreshRun  # noqa: E402
 from dashboards.services import pending_refresh_owe, pending_refresh_run  # noqa: E402
 from kampungkb.models import Role, User  # noqa: E402
 from stunting.models import BALITA_MAX_DAYS, Child, Measurement  # noqa: E402
@@ -1041,6 +1042,9 @@ def cleanup(before: Before, plan: Plan, user_ids, users: list[SimUser]):
         )
     started = time.perf_counter()
     refreshed = pending_refresh_run()
+    # The runs the load's saves (and this cleanup) logged: the figures they made
+    # are replaced by the refresh above, their log rows go with the load.
+    RefreshRun.objects.filter(created_at__gte=before.started).delete()
     print(
         f"Cleanup: {len(ids)} measurements deleted ({len(set(measured))} recorded "
         f"by the load), {len(before.kampung)} Kampung KB restored, "
