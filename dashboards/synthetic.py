@@ -5,9 +5,11 @@ Jawa Tengah: 35 kab/kota, 8,563 desa/kelurahan) with what a dashboard of Kampung
 and measured stunting reads: Kampung KB on about 40 % of the desa/kelurahan (formed
 2016-2025, more in recent years), their classification history, readiness and
 program integrations, Dashat kitchens, yearly formation targets per kab/kota, and
-N children measured every quarter within 2023-2025. Everything is drawn from one
-numpy generator seeded with `seed`: a seed gives the same rows (ids and timestamps
-aside). Nothing here is real, and every row says so:
+N children measured every quarter within 2023-2025. The prefix may be empty: the
+whole country (83,762 desa/kelurahan). Everything is drawn from numpy generators
+seeded with `seed` and each kab/kota's code: a seed gives the same rows (ids and
+timestamps aside). The run goes kab/kota by kab/kota and, within one, 50,000
+children at a time, so its memory does not grow with the desa or the children. Nothing here is real, and every row says so:
 
     KampungKB.source, Classification.illustrative_note, ProgramIntegration.notes,
     FormationTarget.source: "DATA SINTETIS (generate_synthetic, seed S)"
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from stunting import growth
@@ -62,7 +64,7 @@ from villages.models import (
     RegionLevel,
     RumahDataKu,
 )
-from villages.regions_source import SourceError, source_regions
+from villages.regions_source import SourceError, source_provinces, source_regions
 
 MARK = "DATA SINTETIS"
 # Every provenance text starts with this; --replace finds earlier rows by it.
@@ -138,7 +140,8 @@ SLIP_SHARE = 0.002
 BMI_AGE_DAYS = [0, 30, 61, 91, 183, 365, 730, 1095, 1461, 1826]
 BMI_MEDIAN = [13.35, 14.75, 16.05, 16.65, 17.1, 16.6, 15.85, 15.5, 15.3, 15.25]
 BALITA_LAST_DAY = 1826  # 60 months, the WHO tables' last day
-CHUNK_CHILDREN = 100_000  # part of the seed's meaning: draws are made per chunk
+# Part of the seed's meaning: a kab/kota's children are drawn chunk by chunk.
+CHUNK_CHILDREN = 50_000
 NIK_SERIAL_MAX = 9999  # 4 digits per desa; children beyond get no NIK
 
 _EPOCH = datetime.date(1970, 1, 1).toordinal()
@@ -168,8 +171,17 @@ def provenance(seed: int) -> str:
 
 
 def _within(prefix, column="region__code"):
-    """The region (a code) and all below it; on the foreign key, without a join."""
+    """The region (a code) and all below it; on the foreign key, without a join.
+
+    The empty prefix is the whole country.
+    """
+    if not prefix:
+        return Q()
     return Q(**{column: prefix}) | Q(**{f"{column}__startswith": prefix + "."})
+
+
+def scope_name(prefix) -> str:
+    return prefix or "Indonesia"
 
 
 def _synthetic_children():
@@ -180,7 +192,15 @@ def _synthetic_children():
 
 
 def _check_regions(prefix):
-    """The prefix must be a known code whose whole tree is loaded."""
+    """The prefix must be a known code whose whole tree is loaded.
+
+    The country is checked province by province, so no more than one province's
+    regions are held at a time.
+    """
+    if not prefix:
+        for province in source_provinces():
+            _check_regions(province)
+        return
     try:
         wanted = {r.code for r in source_regions(prefix=prefix)}
     except SourceError as exc:
@@ -194,7 +214,7 @@ def _check_regions(prefix):
         raise SyntheticError(
             f"The region tree under {prefix} is not loaded ({len(missing):,} of "
             f"{len(wanted):,} regions missing): run `python manage.py load_regions "
-            f"--prefix {prefix}` first."
+            f"--prefix {prefix}` (or without --prefix: the whole country) first."
         )
 
 
@@ -208,7 +228,7 @@ def _check_existing(prefix, *, replace, allow_real_data):
         )
         if any(real):
             raise SyntheticError(
-                f"{prefix} already holds real data ({real[0]:,} Kampung KB, "
+                f"{scope_name(prefix)} already holds real data ({real[0]:,} Kampung KB, "
                 f"{real[1]:,} children) that synthetic rows would be mixed with; "
                 "add --allow-real-data to generate beside it anyway."
             )
@@ -217,7 +237,7 @@ def _check_existing(prefix, *, replace, allow_real_data):
         or children.filter(_synthetic_children()).exists()
     ):
         raise SyntheticError(
-            f"{prefix} already holds synthetic data from an earlier run: add "
+            f"{scope_name(prefix)} already holds synthetic data from an earlier run: add "
             "--replace to delete it first."
         )
 
@@ -247,8 +267,8 @@ def _delete_synthetic(prefix) -> dict:
             ImportBatch,
         )
     }
-    within = "(region_id = %s OR region_id LIKE %s)"
-    region = [prefix, prefix + ".%"]
+    within = "(region_id = %s OR region_id LIKE %s)" if prefix else "TRUE"
+    region = [prefix, prefix + ".%"] if prefix else []
     ours = PROVENANCE + "%"
     children = (
         f"SELECT id FROM {t[Child]} WHERE {within} AND name LIKE %s "
@@ -327,22 +347,54 @@ class _Desa:
         return len(self.codes)
 
 
-def _desa(prefix) -> _Desa:
-    rows = list(
+def _groups(prefix) -> list[tuple[str, int]]:
+    """(kab/kota code, number of its desa/kelurahan under the prefix), in code order.
+
+    A run goes kab/kota by kab/kota: what it holds at a time is one kab/kota's desa
+    and one chunk of its children, whether the prefix is a kab/kota or the country.
+    """
+    return list(
         Region.objects.filter(_within(prefix, "code"), level=RegionLevel.DESA)
+        .values_list("kabkota_id")
+        .annotate(n=Count("code"))
+        .order_by("kabkota_id")
+    )
+
+
+def _desa(prefix, kabkota) -> _Desa:
+    rows = list(
+        Region.objects.filter(
+            _within(prefix, "code"), level=RegionLevel.DESA, kabkota_id=kabkota
+        )
         .order_by("code")
-        .values_list("code", "name", "kabkota_id")
+        .values_list("code", "name")
     )
-    kab_codes = sorted({kab for _code, _name, kab in rows})
-    names = dict(Region.objects.filter(code__in=kab_codes).values_list("code", "name"))
-    index = {code: i for i, code in enumerate(kab_codes)}
     return _Desa(
-        codes=[code for code, _name, _kab in rows],
-        names=[name for _code, name, _kab in rows],
-        kabkota=np.array([index[kab] for _c, _n, kab in rows], dtype=np.intp),
-        kabkota_codes=kab_codes,
-        kabkota_names=[names[code] for code in kab_codes],
+        codes=[code for code, _name in rows],
+        names=[name for _code, name in rows],
+        kabkota=np.zeros(len(rows), dtype=np.intp),
+        kabkota_codes=[kabkota],
+        kabkota_names=[Region.objects.values_list("name", flat=True).get(code=kabkota)],
     )
+
+
+# Each kab/kota draws from its own generators, keyed by the seed and its code, so
+# a kab/kota gets the same Kampung KB whether it is generated alone or with its
+# province or the country, and no draw waits on another kab/kota's.
+WEIGHTS, REGISTRY, CHILDREN = 0, 1, 2
+
+
+def _stream(seed, kabkota, part):
+    key = int(kabkota.replace(".", ""))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key, part)))
+
+
+def _desa_draws(seed, kabkota, size):
+    """Each desa's share of the kab/kota's children, and its HAZ shift."""
+    rng = _stream(seed, kabkota, WEIGHTS)
+    weight = rng.lognormal(0.0, 0.6, size)
+    haz_shift = rng.normal(0.0, KABKOTA_SD) + rng.normal(0.0, DESA_SD, size)
+    return weight, haz_shift
 
 
 def _ordinals(days):
@@ -451,9 +503,9 @@ def _kampung_plan(rng, desa: _Desa, share) -> _KampungPlan:
 
 @dataclass
 class _ChildPlan:
-    """Per child, ordered by desa; measurement noise is drawn chunk by chunk."""
+    """One chunk of a kab/kota's children, ordered by desa."""
 
-    desa: np.ndarray
+    desa: np.ndarray  # index into the kab/kota's desa
     sex: np.ndarray  # 1 L, 2 P (the engine's integer codes)
     haz: np.ndarray  # the child's own height-for-age z
     first_month: np.ndarray  # months after January 2023 of the first visit
@@ -462,6 +514,10 @@ class _ChildPlan:
     nik_serial: np.ndarray  # 1..9999 within the desa, 0 = no NIK
     posyandu: np.ndarray  # 1..3
 
+    @property
+    def size(self):
+        return self.desa.size
+
 
 def _visit_days(first_month, day, visit):
     """Ordinal of each visit: `visit` quarters after the first, on the same day."""
@@ -469,12 +525,24 @@ def _visit_days(first_month, day, visit):
     return _ordinals(months.astype("datetime64[D]") + (day - 1))
 
 
-def _child_plan(rng, desa: _Desa, n, per_child, haz_shift) -> _ChildPlan:
-    weight = rng.lognormal(0.0, 0.6, desa.size)
+def _child_chunks(seed, kabkota, n, per_child, weight, haz_shift):
+    """A kab/kota's n children, chunk by chunk: (plan, measurements) of each."""
+    rng = _stream(seed, kabkota, CHILDREN)
     counts = rng.multinomial(n, weight / weight.sum())
-    of = np.repeat(np.arange(desa.size), counts)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    for start in range(0, n, CHUNK_CHILDREN):
+        stop = min(start + CHUNK_CHILDREN, n)
+        plan = _child_plan(rng, np.arange(start, stop), ends, starts, per_child)
+        plan.haz += haz_shift[plan.desa]
+        yield plan, _measurements(rng, plan, 0, plan.size, per_child)
+
+
+def _child_plan(rng, index, ends, starts, per_child) -> _ChildPlan:
+    n = index.size
+    of = np.searchsorted(ends, index, side="right")
     sex = np.where(rng.random(n) < MALE_SHARE, 1, 2).astype(np.int8)
-    haz = HAZ_MEAN + haz_shift[of] + rng.normal(0.0, CHILD_SD, n)
+    haz = HAZ_MEAN + rng.normal(0.0, CHILD_SD, n)
     first_month = 3 * rng.integers(0, QUARTERS - per_child + 1, n) + rng.integers(
         0, 3, n
     )
@@ -483,7 +551,7 @@ def _child_plan(rng, desa: _Desa, n, per_child, haz_shift) -> _ChildPlan:
     span = _visit_days(first_month, day, per_child - 1) - first
     # Every visit at 0-1826 days of age (0-59 months).
     age_first = (rng.random(n) * (BALITA_LAST_DAY - span + 1)).astype(np.int64)
-    serial = np.arange(n) - (np.cumsum(counts) - counts)[of] + 1
+    serial = index - starts[of] + 1
     has_nik = (rng.random(n) >= NO_NIK_SHARE) & (serial <= NIK_SERIAL_MAX)
     return _ChildPlan(
         desa=of,
@@ -694,7 +762,7 @@ def _registry(plan: _KampungPlan, desa: _Desa, prefix, seed, allow_real_data):
     taken = set()
     if allow_real_data:
         taken = set(
-            KampungKB.objects.filter(_within(prefix)).values_list(
+            KampungKB.objects.filter(region_id__in=desa.codes).values_list(
                 "region_id", flat=True
             )
         )
@@ -812,11 +880,11 @@ def _targets(plan, desa, picked, prefix, mark):
 def _batch(uploader, prefix, seed, children, per_child, now):
     if uploader is None:
         return None
-    spec = f"generate_synthetic prefix={prefix} children={children} seed={seed} "
+    spec = f"generate_synthetic prefix={scope_name(prefix)} children={children} seed={seed} "
     spec += f"measurements_per_child={per_child}"
     return ImportBatch.objects.create(
         uploaded_by=uploader,
-        file_name=f"{provenance(seed)}, wilayah {prefix}, {children} anak",
+        file_name=f"{provenance(seed)}, wilayah {scope_name(prefix)}, {children} anak",
         file_sha256=hashlib.sha256(spec.encode()).hexdigest(),
         status=ImportStatus.RUNNING,
     )
@@ -833,7 +901,11 @@ def synthetic_generate(
     uploader=None,
     progress=None,
 ) -> SyntheticResult:
-    """Fill the region tree under `prefix` with marked synthetic data, in one transaction."""
+    """Fill the region tree under `prefix` with marked synthetic data, in one transaction.
+
+    The empty prefix is the whole country. Memory stays that of one kab/kota and one
+    chunk of children, however many desa and children the run has.
+    """
     started = time.perf_counter()
 
     def report(phase, rows=None):
@@ -887,35 +959,61 @@ def synthetic_generate(
 
 
 def _fill(result, *, prefix, n, seed, per_child, uploader, allow_real_data, report):
-    rng = np.random.default_rng(seed)
-    desa = _desa(prefix)
-    share = rng.beta(*KAMPUNG_SHARE, len(desa.kabkota_codes))
-    kab_shift = rng.normal(0.0, KABKOTA_SD, len(desa.kabkota_codes))
-    haz_shift = kab_shift[desa.kabkota] + rng.normal(0.0, DESA_SD, desa.size)
-    plan = _kampung_plan(rng, desa, share)
-    (
-        result.kampung,
-        result.classifications,
-        result.programs,
-        result.dashats,
-        result.targets,
-    ) = _registry(plan, desa, prefix, seed, allow_real_data)
-    report("Kampung KB, classifications, programs, Dashat, targets", result.kampung)
-
+    groups = _groups(prefix)
+    # Children go to a kab/kota by the summed weights of its desa; the weights are
+    # drawn again, from the same generator, when the kab/kota's turn comes.
+    totals = np.array(
+        [_desa_draws(seed, kab, size)[0].sum() for kab, size in groups], dtype=float
+    )
+    per_kab = np.zeros(len(groups), dtype=np.int64)
+    if n and totals.size:
+        per_kab = np.random.default_rng(seed).multinomial(n, totals / totals.sum())
     now = timezone.now()
-    children = _child_plan(rng, desa, n, per_child, haz_shift)
     result.batch = _batch(uploader, prefix, seed, n, per_child, now)
     writer = _Writer(now, result.batch)
+    for (kab, size), n_kab in zip(groups, per_kab.tolist(), strict=True):
+        desa = _desa(prefix, kab)
+        rng = _stream(seed, kab, REGISTRY)
+        plan = _kampung_plan(rng, desa, rng.beta(*KAMPUNG_SHARE, 1))
+        counts = _registry(plan, desa, prefix, seed, allow_real_data)
+        result.kampung += counts[0]
+        result.classifications += counts[1]
+        result.programs += counts[2]
+        result.dashats += counts[3]
+        result.targets += counts[4]
+        del plan
+        weight, haz_shift = _desa_draws(seed, kab, size)
+        _write_children(
+            result, writer, desa, seed, n_kab, per_child, weight, haz_shift, report
+        )
+        report(
+            f"{kab} {desa.kabkota_names[0]}: {counts[0]:,} Kampung KB; "
+            f"children {result.children:,} of {n:,}, measurements",
+            result.measurements,
+        )
+    if result.batch:
+        ImportBatch.objects.filter(pk=result.batch.pk).update(
+            status=ImportStatus.DONE,
+            total_rows=result.measurements,
+            processed_rows=result.measurements,
+            created_children=result.children,
+            created_measurements=result.measurements,
+            finished_at=timezone.now(),
+        )
+
+
+def _write_children(
+    result, writer, desa, seed, n, per_child, weight, haz_shift, report
+):
+    """A kab/kota's children and their measurements, numbered after the earlier ones."""
+    kab = desa.kabkota_codes[0]
     posyandu = [
         [f"Posyandu {name} {k} {POSYANDU_MARK}" for k in (1, 2, 3)]
         for name in desa.names
     ]
     digits = [code.replace(".", "") for code in desa.codes]
-    for start in range(0, n, CHUNK_CHILDREN):
-        stop = min(start + CHUNK_CHILDREN, n)
-        of = children.desa[start:stop].tolist()
-        post = children.posyandu[start:stop].tolist()
-        serial = children.nik_serial[start:stop].tolist()
+    for plan, m in _child_chunks(seed, kab, n, per_child, weight, haz_shift):
+        first = result.children + 1
         rows = [
             (
                 nik_hash(f"00{digits[d]}{s:04d}") if s else None,
@@ -927,42 +1025,36 @@ def _fill(result, *, prefix, n, seed, per_child, uploader, allow_real_data, repo
                 f"{PARENT_NAME} {i:07d}",
             )
             for i, d, p, s, sex, birth in zip(
-                range(start + 1, stop + 1),
-                of,
-                post,
-                serial,
-                children.sex[start:stop].tolist(),
-                writer.iso(children.birth[start:stop]),
+                range(first, first + plan.size),
+                plan.desa.tolist(),
+                plan.posyandu.tolist(),
+                plan.nik_serial.tolist(),
+                plan.sex.tolist(),
+                writer.iso(plan.birth),
                 strict=True,
             )
         ]
         ids = writer.children(rows)
-        m = _measurements(rng, children, start, stop, per_child)
-        local = m["child"] - start
+        local = m["child"].tolist()
         writer.measurements(
-            child_ids=[ids[k] for k in local.tolist()],
+            child_ids=[ids[k] for k in local],
             days=writer.iso(m["day"]),
             weights=m["weight"].tolist(),
             heights=m["height"].tolist(),
             measured=[
                 "lying" if p == 1 else "standing" for p in m["position"].tolist()
             ],
-            posyandu=[rows[k][5] for k in local.tolist()],
+            posyandu=[rows[k][5] for k in local],
             scores=m["scores"],
         )
         _count_stunting(result, m, per_child)
-        result.children = stop
-        result.measurements += local.size
-        report(f"children {stop:,} of {n:,}, measurements", result.measurements)
-    if result.batch:
-        ImportBatch.objects.filter(pk=result.batch.pk).update(
-            status=ImportStatus.DONE,
-            total_rows=result.measurements,
-            processed_rows=result.measurements,
-            created_children=result.children,
-            created_measurements=result.measurements,
-            finished_at=timezone.now(),
-        )
+        result.children += plan.size
+        result.measurements += len(local)
+        if plan.size == CHUNK_CHILDREN:  # a big kab/kota: say how far it is
+            report(
+                f"{kab}: children {result.children:,}, measurements",
+                result.measurements,
+            )
 
 
 def _count_stunting(result, m, per_child):

@@ -13,11 +13,10 @@ from urllib.parse import unquote, urlencode
 import pytest
 from django.http import QueryDict
 from django.test import Client
-from django.urls import URLResolver, get_resolver, resolve
-from django.urls.exceptions import Resolver404
 
 from kampungkb.models import Role, User
 from tests.factories import FieldOfficerFactory
+from tests.urlwalk import fill, url_patterns, walk
 from villages.models import OfficerAssignment, Region
 
 ODD_PATH = [
@@ -50,80 +49,13 @@ WITH_KIND = [
 ]
 # Pages that only answer POST with their GET (a redirect), or leave the session.
 SKIP = {"logout", "set_language"}
-ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
 
-def _patterns(resolver=None, prefix=""):
+def _patterns():
     """(route, view name, argument regexes) of every pattern but the admin's."""
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            if entry.app_name != "admin":
-                namespace = f"{entry.namespace}:" if entry.namespace else ""
-                for sub_route, name, arguments in _patterns(entry, route):
-                    yield sub_route, namespace + name if name else name, arguments
-            continue
-        if entry.name in SKIP or entry.name is None:
-            continue
-        yield route.replace("^", "").replace("$", ""), entry.name, _arguments(entry)
-
-
-def _arguments(entry):
-    regex = entry.pattern.regex.pattern
-    return {
-        name: re.search(rf"\(\?P<{name}>(.*?)\)", regex).group(1)
-        for name in entry.pattern.regex.groupindex
-    }
-
-
-def _fill(route, value):
-    return "/" + ARGUMENT.sub(value, route)
-
-
-def _links(response):
-    if "html" not in response.get("Content-Type", ""):
-        return []
-    # A search box's endpoint is named in its data-choice-search attribute.
-    return re.findall(
-        r'(?:href|data-choice-search)="(/[^"#?]*)', response.content.decode()
-    )
-
-
-def _real_paths(client, patterns):
-    """A path of the demo data for each view with arguments, found through links.
-
-    Each view's first link is followed once; a view no link reaches takes the
-    argument values seen in other views' links (a region code, an id).
-    """
-    found, values = {}, {}
-    names = {name for _route, name, _arguments in patterns}
-    queue = [_fill(route, "") for route, _name, arguments in patterns if not arguments]
-    while queue:
-        for link in _links(client.get(queue.pop(0))):
-            try:
-                match = resolve(link)
-            except Resolver404:
-                continue
-            if match.view_name in names and match.view_name not in found:
-                found[match.view_name] = link
-                for name, value in match.kwargs.items():
-                    values.setdefault(name, str(value))
-                queue.append(link)
-    for route, name, arguments in patterns:
-        if name.startswith("api:") and arguments and name not in found:
-            # The API's detail routes: the first row of the list.
-            listing = client.get(_fill(route.split("(?P")[0], ""))
-            rows = listing.json() if listing.status_code == 200 else {}
-            rows = rows.get("results", rows) if isinstance(rows, dict) else rows
-            if rows and isinstance(rows, list) and isinstance(rows[0], dict):
-                key = rows[0].get("id", rows[0].get("code"))
-                found[name] = _fill(route, str(key))
-        if arguments and name not in found and set(arguments) <= set(values):
-            found[name] = "/" + ARGUMENT.sub(
-                lambda m: values[m.group(1) or m.group(2)], route
-            )
-    return found
+    for p in url_patterns():
+        if p.app != "admin" and p.name and p.name not in SKIP:
+            yield p
 
 
 class ReadKeys:
@@ -173,16 +105,14 @@ def real_paths(accounts, django_db_blocker):
     patterns = list(_patterns())
     with django_db_blocker.unblock():
         client.force_login(accounts["admin"])
-        return patterns, _real_paths(client, patterns)
+        return patterns, walk(client, patterns).found
 
 
 @pytest.mark.django_db
 def test_the_walk_has_a_real_path_for_every_url_with_arguments(real_paths):
     patterns, found = real_paths
 
-    assert [
-        name for _r, name, arguments in patterns if arguments and name not in found
-    ] == []
+    assert [p.name for p in patterns if p.arguments and p.name not in found] == []
     assert len(patterns) > 100
 
 
@@ -213,12 +143,12 @@ def test_no_url_gives_a_server_error_for_odd_values(
             failures.append(f"{response.status_code} {url[:160]}")
         return keys
 
-    for route, name, arguments in patterns:
-        path = found.get(name) if arguments else _fill(route, "")
-        for value in ODD_PATH if arguments else []:
+    for p in patterns:
+        path = found.get(p.name) if p.arguments else fill(p.route, "")
+        for value in ODD_PATH if p.arguments else []:
             # Only values the route accepts reach a view.
-            if all(re.fullmatch(rx, unquote(value)) for rx in arguments.values()):
-                check(_fill(route, value))
+            if all(re.fullmatch(rx, unquote(value)) for rx in p.arguments.values()):
+                check(fill(p.route, value))
         if path is None:
             continue
         keys = check(path)

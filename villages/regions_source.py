@@ -39,6 +39,11 @@ def _kind(code: str, lokal_type: str) -> str:
     return RegionKind(lokal_type)
 
 
+def source_provinces() -> list[str]:
+    """The province codes, in order."""
+    return sorted(item.code for item in list_wilayah(None))
+
+
 def source_regions(*, prefix: str = "") -> list[SourceRegion]:
     """Regions under `prefix` and the ancestors of `prefix`, parents before children."""
     if prefix and not CODE_PATTERN.match(prefix):

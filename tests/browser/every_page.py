@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from django.test import Client
-from django.urls import URLResolver, get_resolver, resolve
-from django.urls.exceptions import Resolver404
+
+from tests.urlwalk import url_patterns, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,7 +45,6 @@ NOT_PAGES = {
     "register-template",
     "healthz",
 }
-ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 MAX_PAGES = 120  # per role: each pattern once, so the set is bounded by the patterns
 
 # Django's own error pages, as they read when a project brings none of its own.
@@ -98,41 +97,15 @@ INDONESIAN_WORDS = {
 }
 
 
-def page_patterns(resolver=None, prefix=""):
-    """(route, view name, has arguments) of every page pattern: not the API's nor the admin's."""
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            # The API answers JSON (its Swagger page is a third party's), and the
-            # admin site is Django's own: neither is a page of this app.
-            if entry.app_name not in ("admin", "api") and entry.namespace is None:
-                yield from page_patterns(entry, route)
-            continue
-        if entry.name is None or entry.name in NOT_PAGES:
-            continue
-        yield (
-            route.replace("^", "").replace("$", ""),
-            entry.name,
-            bool(entry.pattern.regex.groupindex),
-        )
-
-
-def _fill(route, value):
-    return "/" + ARGUMENT.sub(value, route)
-
-
-def _links(response):
-    if "html" not in response.get("Content-Type", ""):
-        return []
-    # Links and the forms' targets: a form's action may be the only way to a view.
-    return re.findall(r'(?:href|action)="(/[^"#?]*)', response.content.decode())
-
-
-def _is_page(response):
-    return response.status_code == 200 and "text/html" in response.get(
-        "Content-Type", ""
-    )
+def page_patterns():
+    """Every page pattern: not the API's (JSON; its Swagger page is a third
+    party's) nor the admin's (Django's own), nor NOT_PAGES."""
+    return [
+        p
+        for p in url_patterns()
+        if p.name and ":" not in p.name and p.app not in ("admin", "api")
+        if p.name not in NOT_PAGES
+    ]
 
 
 def reachable_pages(user, fallback=None):
@@ -145,37 +118,10 @@ def reachable_pages(user, fallback=None):
     """
     client = Client(raise_request_exception=False)
     client.force_login(user)
-    patterns = list(page_patterns())
-    names = {name for _route, name, _args in patterns}
-    found = {name: _fill(route, "") for route, name, args in patterns if not args}
-    queue = list(found.items())
-    pages, refused, seen = {}, {}, set()
-
-    def visit(name, path):
-        if path in seen or len(pages) >= MAX_PAGES:
-            return
-        seen.add(path)
-        response = client.get(path)
-        if _is_page(response):
-            pages[name] = path
-        elif response.status_code in (403, 404):
-            refused.setdefault(response.status_code, path)
-        for link in _links(response):
-            try:
-                match = resolve(link)
-            except Resolver404:
-                continue
-            if match.view_name in names and match.view_name not in found:
-                found[match.view_name] = link
-                queue.append((match.view_name, link))
-
-    while queue:
-        visit(*queue.pop(0))
-    for name, path in (fallback or {}).items():
-        if name not in found:
-            found[name] = path
-            visit(name, path)
-    return pages, refused, found
+    found = walk(
+        client, page_patterns(), fallback=fallback, max_pages=MAX_PAGES, guess=False
+    )
+    return found.pages, found.refused, found.found
 
 
 def catalogue():

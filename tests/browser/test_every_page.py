@@ -244,7 +244,7 @@ def test_every_page_fits_shows_its_text_and_speaks_the_language(
 def test_the_walk_reaches_every_page_pattern(demo):
     """The admin's walk finds a real path for every page pattern of the app."""
     pages, _refused, found = reachable_pages(demo["admin"], fallback=_unlinked_paths())
-    names = {name for _route, name, _args in page_patterns()}
+    names = {p.name for p in page_patterns()}
 
     missing = sorted(names - set(found))
     assert not missing, f"no path found for: {', '.join(missing)}"

@@ -33,11 +33,12 @@ MARK = f"DATA SINTETIS (generate_synthetic, seed {SEED})"
 
 
 def _generate(*args, prefix=KOTA, children=CHILDREN, seed=SEED):
+    """Run the command; prefix None: --country."""
     out = StringIO()
+    where = ["--country"] if prefix is None else ["--prefix", prefix]
     call_command(
         "generate_synthetic",
-        "--prefix",
-        prefix,
+        *where,
         "--children",
         str(children),
         "--seed",
@@ -325,3 +326,60 @@ def test_a_failed_run_leaves_nothing(kota_pekalongan, monkeypatch):
 def test_measurements_per_child_must_fit_three_years_of_quarters(kota_pekalongan):
     with pytest.raises(CommandError, match="1-12"):
         _generate("--measurements-per-child", "13")
+
+
+def _kampung_rows(prefix):
+    return list(
+        KampungKB.objects.filter(region__code__startswith=prefix + ".")
+        .order_by("region")
+        .values_list("region", "formed_on", "is_active", "rumah_dataku")
+    )
+
+
+def test_the_country_is_every_loaded_kabkota_and_each_keeps_its_own_rows(
+    kota_pekalongan, kab_pekalongan, monkeypatch
+):
+    # The whole country is 83,762 desa: here the country is what is loaded, and
+    # the check that every province's tree is loaded is left out.
+    monkeypatch.setattr(synthetic, "_check_regions", lambda prefix: None)
+    _generate()
+    alone = _kampung_rows(KOTA)
+    output = _generate("--replace", prefix=None, children=600)
+
+    assert "SYNTHETIC data under Indonesia" in output
+    assert "600 children, 2,400 measurements" in output
+    for kab in (KOTA, "33.26"):
+        assert Child.objects.filter(region__kabkota=kab).exists(), kab
+        assert KampungKB.objects.filter(region__kabkota=kab, source=MARK).exists()
+    # A kab/kota's Kampung KB come from its own generator: the same alone or
+    # within the country.
+    assert _kampung_rows(KOTA) == alone
+    assert FormationTarget.objects.filter(region="33.26").count() == 6
+
+
+def test_a_run_holds_one_kabkota_and_one_chunk_of_children_at_a_time(
+    kota_pekalongan, kab_pekalongan, monkeypatch
+):
+    monkeypatch.setattr(synthetic, "CHUNK_CHILDREN", 64)
+    monkeypatch.setattr(synthetic, "_check_regions", lambda prefix: None)
+    desa_calls, chunks = [], []
+    desa, child_plan = synthetic._desa, synthetic._child_plan
+
+    def recording_desa(prefix, kabkota):
+        got = desa(prefix, kabkota)
+        desa_calls.append({code[:5] for code in got.codes})
+        return got
+
+    def recording_plan(*args, **kwargs):
+        plan = child_plan(*args, **kwargs)
+        chunks.append(plan.size)
+        return plan
+
+    monkeypatch.setattr(synthetic, "_desa", recording_desa)
+    monkeypatch.setattr(synthetic, "_child_plan", recording_plan)
+    _generate(prefix="33", children=500)
+
+    assert desa_calls == [{"33.26"}, {KOTA}]
+    assert max(chunks) == 64 and sum(chunks) == 500
+    assert Child.objects.count() == 500
+    assert Measurement.objects.count() == 4 * 500

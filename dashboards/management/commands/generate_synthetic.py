@@ -14,8 +14,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--prefix", required=True, help="Region code, e.g. 33 or 33.75."
+        where = parser.add_mutually_exclusive_group(required=True)
+        where.add_argument("--prefix", help="Region code, e.g. 33 or 33.75.")
+        where.add_argument(
+            "--country",
+            action="store_true",
+            help="The whole country: every loaded province (load_regions without "
+            "--prefix first).",
         )
         parser.add_argument(
             "--children", type=int, required=True, help="How many children."
@@ -42,7 +47,7 @@ class Command(BaseCommand):
         uploader = self._uploader(options["user"])
         try:
             result = synthetic_generate(
-                prefix=options["prefix"],
+                prefix="" if options["country"] else options["prefix"],
                 children=options["children"],
                 seed=options["seed"],
                 measurements_per_child=options["measurements_per_child"],
@@ -61,7 +66,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"SYNTHETIC data under {options['prefix']} (seed {options['seed']}): "
+                f"SYNTHETIC data under {options['prefix'] or 'Indonesia'} (seed {options['seed']}): "
                 f"{result.kampung:,} Kampung KB, {result.classifications:,} "
                 f"classifications, {result.programs:,} program integrations, "
                 f"{result.dashats:,} Dashat, {result.targets:,} formation targets, "
