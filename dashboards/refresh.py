@@ -183,14 +183,22 @@ _STUNTING_FIELDS = (
 
 def _stunting_rows(year, within, tree, computed_at, counts):
     """StuntingFigure rows of one year: each desa's counts per period, summed up
-    the tree; regions outside a partial refresh keep their stored counts."""
-    level_counts = {
-        key: list(values) for key, values in counts.items() if key[0] in tree.level
-    }
-    totals = dict(level_counts)
+    the tree; regions outside a partial refresh keep their stored counts.
+
+    Yielded level by level, so only one level's sums are held beside `counts`
+    (the country has 83,762 desa, each with 17 periods).
+    """
+
+    def place(code, span, part):
+        return (code, tree.parent[code], tree.level[code], year, span, part)
+
     stored = StuntingFigure.objects.filter(year=year).values_list(
         "region_code", "parent_code", "level", "span", "part", *STUNTING_COUNTS
     )
+    level_counts = {key: v for key, v in counts.items() if key[0] in tree.level}
+    for (code, span, part), values in level_counts.items():
+        if any(values):
+            yield (*place(code, span, part), *values, computed_at)
     for level in range(RegionLevel.DESA, 0, -1):
         up = defaultdict(lambda: [0] * len(STUNTING_COUNTS))
         for (code, span, part), values in level_counts.items():
@@ -205,22 +213,10 @@ def _stunting_rows(year, within, tree, computed_at, counts):
                     total = up[(parent, span, part)]
                     for i, value in enumerate(values):
                         total[i] += value
-        totals.update(up)
+        for (code, span, part), values in up.items():
+            if any(values):
+                yield (*place(code, span, part), *values, computed_at)
         level_counts = up
-    return [
-        (
-            code,
-            tree.parent[code],
-            tree.level[code],
-            year,
-            span,
-            part,
-            *values,
-            computed_at,
-        )
-        for (code, span, part), values in totals.items()
-        if any(values)
-    ]
 
 
 def _covered(within, tree) -> Q:
@@ -234,24 +230,28 @@ def _covered(within, tree) -> Q:
     return covered
 
 
-def _insert(rows, table="dashboards_snapshot", fields=_FIELDS):
-    """Store rows: COPY on PostgreSQL, one executemany elsewhere. The last field
-    of each row is its computed_at."""
+def _insert(rows, table="dashboards_snapshot", fields=_FIELDS) -> int:
+    """Store rows (any iterable) and give how many: COPY on PostgreSQL, one
+    executemany elsewhere. The last field of each row is its computed_at."""
     if connection.vendor == "postgresql":
+        written = 0
         with connection.cursor() as cursor:
             columns = ", ".join(fields)
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        return
+                    written += 1
+        return written
     # Plain executemany: bulk_create's per-value compilation cost more than SQLite.
     adapt = connection.ops.adapt_datetimefield_value
+    values = [(*row[:-1], adapt(row[-1])) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))})",
-            [(*row[:-1], adapt(row[-1])) for row in rows],
+            values,
         )
+    return len(values)
 
 
 def snapshot_refresh(
@@ -273,10 +273,15 @@ def snapshot_refresh(
         computed_at = timezone.now()
         stunting = stunting_counts(year=year, within=within)
         rows = _rows_for_year(year, within, tree, computed_at, stunting)
-        stunting_rows = _stunting_rows(year, within, tree, computed_at, stunting)
         with transaction.atomic():
+            # Before the new rows are summed: a partial refresh reads the
+            # stored rows of the regions outside it, which this keeps.
             StuntingFigure.objects.filter(_covered(within, tree), year=year).delete()
-            _insert(stunting_rows, "dashboards_stuntingfigure", _STUNTING_FIELDS)
+            stored += _insert(
+                _stunting_rows(year, within, tree, computed_at, stunting),
+                "dashboards_stuntingfigure",
+                _STUNTING_FIELDS,
+            )
             Snapshot.objects.filter(
                 _covered(within, tree),
                 period=year,
@@ -286,7 +291,8 @@ def snapshot_refresh(
                 period=year, indicator__in=[i.code for i in AS_PUBLISHED]
             ).delete()
             _insert(rows)
-        stored += len(rows) + len(stunting_rows)
+        stored += len(rows)
+        del stunting
         if progress:
             progress(step, len(years))
     return stored

@@ -42,6 +42,7 @@ def test_a_failure_while_writing_leaves_the_old_figures_whole(
     real_insert = refresh._insert
 
     def insert_half_then_fail(rows, *table):
+        rows = list(rows)
         real_insert(rows[: len(rows) // 2], *table)
         raise RuntimeError("worker lost in the middle of the write")
 
