@@ -185,16 +185,29 @@ def _stunting_rows(year, within, tree, computed_at, counts):
     """StuntingFigure rows of one year: each desa's counts per period, summed up
     the tree; regions outside a partial refresh keep their stored counts.
 
-    Yielded level by level, so only one level's sums are held beside `counts`
-    (the country has 83,762 desa, each with 17 periods).
+    The stored rows are read first; the rows are then yielded level by level, so
+    only one level's sums are held beside `counts` (the country has 83,762 desa,
+    each with 17 periods), and no query runs while they are being copied in.
     """
+    outside = {level: [] for level in range(RegionLevel.DESA, 0, -1)}
+    for level in outside:
+        parents = tree.at_level[level - 1]
+        if within is not None and not all(_in_scope(p, within) for p in parents):
+            stored = StuntingFigure.objects.filter(
+                year=year, level=level, parent_code__in=parents
+            ).values_list(
+                "region_code", "parent_code", "span", "part", *STUNTING_COUNTS
+            )
+            # The tree holds the refreshed regions and their ancestors, whose
+            # stored rows are being replaced: only the others are kept.
+            outside[level] = [row for row in stored if row[0] not in tree.level]
+    return _summed_up(year, tree, computed_at, counts, outside)
 
+
+def _summed_up(year, tree, computed_at, counts, outside):
     def place(code, span, part):
         return (code, tree.parent[code], tree.level[code], year, span, part)
 
-    stored = StuntingFigure.objects.filter(year=year).values_list(
-        "region_code", "parent_code", "level", "span", "part", *STUNTING_COUNTS
-    )
     level_counts = {key: v for key, v in counts.items() if key[0] in tree.level}
     for (code, span, part), values in level_counts.items():
         if any(values):
@@ -205,14 +218,10 @@ def _stunting_rows(year, within, tree, computed_at, counts):
             total = up[(tree.parent[code], span, part)]
             for i, value in enumerate(values):
                 total[i] += value
-        parents = tree.at_level[level - 1]
-        if within is not None and not all(_in_scope(p, within) for p in parents):
-            outside = stored.filter(level=level, parent_code__in=parents)
-            for code, parent, _level, span, part, *values in outside:
-                if not _in_scope(code, within):
-                    total = up[(parent, span, part)]
-                    for i, value in enumerate(values):
-                        total[i] += value
+        for _code, parent, span, part, *values in outside[level]:
+            total = up[(parent, span, part)]
+            for i, value in enumerate(values):
+                total[i] += value
         for (code, span, part), values in up.items():
             if any(values):
                 yield (*place(code, span, part), *values, computed_at)
@@ -274,13 +283,10 @@ def snapshot_refresh(
         stunting = stunting_counts(year=year, within=within)
         rows = _rows_for_year(year, within, tree, computed_at, stunting)
         with transaction.atomic():
-            # Before the new rows are summed: a partial refresh reads the
-            # stored rows of the regions outside it, which this keeps.
+            stunting_rows = _stunting_rows(year, within, tree, computed_at, stunting)
             StuntingFigure.objects.filter(_covered(within, tree), year=year).delete()
             stored += _insert(
-                _stunting_rows(year, within, tree, computed_at, stunting),
-                "dashboards_stuntingfigure",
-                _STUNTING_FIELDS,
+                stunting_rows, "dashboards_stuntingfigure", _STUNTING_FIELDS
             )
             Snapshot.objects.filter(
                 _covered(within, tree),

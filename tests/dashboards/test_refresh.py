@@ -21,6 +21,21 @@ def stored():
     }
 
 
+def stored_stunting():
+    """Every stunting figure per period without its computation time."""
+    return {
+        (r.region_code, r.year, r.span, r.part): (
+            r.parent_code,
+            r.registered,
+            r.measured,
+            r.valid,
+            r.stunted,
+            r.severe,
+        )
+        for r in StuntingFigure.objects.all()
+    }
+
+
 def test_a_failure_while_writing_leaves_the_old_figures_whole(
     db, demo_module, monkeypatch
 ):
@@ -83,7 +98,15 @@ def test_a_partial_refresh_gives_the_figures_a_full_one_gives(db, demo_module):
         basis="sk",
     )
     refresh.snapshot_refresh(years=YEARS, within=["33.75"])
-    partial = stored()
+    partial, partial_stunting = stored(), stored_stunting()
     refresh.snapshot_refresh(years=YEARS)
     assert partial == stored()
     assert partial[("stunting_measured", desa.code, 2024)][2] >= 1
+    # Months and quarters too: the province and the country are summed again
+    # (not added to their stored rows), and the new child counts in March 2024.
+    assert partial_stunting == stored_stunting()
+    assert (
+        partial_stunting[("ID", 2024, "bulan", 3)][1:]
+        == (partial_stunting[("33", 2024, "bulan", 3)][1:])
+    )
+    assert partial_stunting[(desa.code, 2024, "triwulan", 1)][2] >= 1
