@@ -163,7 +163,7 @@ class MeasurementViewSet(ListReadViewSet):
     pagination_class = KeysetPagination
 
     def get_queryset(self):
-        return measurement_list(queryset=super().get_queryset())
+        return measurement_list(queryset=super().get_queryset(), user=self.request.user)
 
     def keyset_keys(self):
         return MEASUREMENT_LIST_KEYS
