@@ -6,17 +6,21 @@ scope does not exist for them (404, or "does not exist" when referenced in input
 and a write outside their role or write scope is refused (403).
 """
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,6 +28,7 @@ from villages.models import Region
 from villages.services import StaleEdit
 
 from .access import ROLE_ACTIONS, can, require, scoped, user_scope
+from .keyset import keyset_page
 from .models import Role, User
 from .parsers import StrictJSONParser
 from .tokens import token_expires, token_get, token_issue, token_revoke
@@ -32,6 +37,82 @@ from .tokens import token_expires, token_get, token_issue, token_revoke
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class KeysetPagination(BasePagination):
+    """Pages of a long list by cursor (kampungkb.keyset): no count, no offset.
+
+    The view names its order with `keyset_keys()`; `next` and `previous` are the
+    links to follow, null at either end.
+    """
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    cursor_query_param = "cursor"
+
+    def get_page_size(self, request):
+        try:
+            size = int(request.query_params.get(self.page_size_query_param, ""))
+        except ValueError:
+            return api_settings.PAGE_SIZE
+        return min(max(size, 1), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        try:
+            self.page = keyset_page(
+                queryset,
+                keys=view.keyset_keys(),
+                cursor=request.query_params.get(self.cursor_query_param) or None,
+                size=self.get_page_size(request),
+            )
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: exc.messages}
+            ) from None
+        return self.page.rows
+
+    def _link(self, cursor):
+        if cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(self.page.next),
+                "previous": self._link(self.page.previous),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where the page starts: take it from a `next` or "
+                "`previous` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page, at most {self.max_page_size}.",
+                "schema": {"type": "integer"},
+            },
+        ]
 
 
 class Conflict(exceptions.APIException):
@@ -151,6 +232,41 @@ class ScopedViewSet(viewsets.GenericViewSet):
         )
         if not writable.exists():
             raise PermissionDenied
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, built once per process and language.
+
+    It changes only with the code, and a deploy starts new processes; the help
+    texts are translated, so each language has its own.
+    """
+
+    _built: dict = {}
+
+    def _get_schema_response(self, request):
+        version = (
+            self.api_version or request.version or self._get_version_parameter(request)
+        )
+        language = translation.get_language()
+        if language not in dict(settings.LANGUAGES):
+            # Only the languages served: a `lang` of the client's choosing
+            # must not grow the cache.
+            return super()._get_schema_response(request)
+        key = (language, version)
+        if key not in self._built:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            self._built[key] = generator.get_schema(
+                request=request, public=self.serve_public
+            )
+        return Response(
+            data=self._built[key],
+            headers={
+                "Content-Disposition": "inline; "
+                f'filename="{self._get_filename(request, version)}"'
+            },
+        )
 
 
 class RegionBriefSerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from dashboards.api import DashboardView, RefreshRunViewSet
@@ -10,7 +10,7 @@ from evaluations import api as evaluations
 from stunting import api as stunting
 from villages import api as villages
 
-from .api import MeView, MyTokenView, TokenView
+from .api import MeView, MyTokenView, SchemaView, TokenView
 
 # Namespaced: the pages have their own `kampung-detail`, `proposal-list`, ...
 app_name = "api"
@@ -77,7 +77,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("me/token/", MyTokenView.as_view(), name="my-token"),
     path("token/", TokenView.as_view(), name="token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # A page for people: without a session it sends them to the login page. Split:
     # its start-up script is a file (docs/?script), as the CSP allows no inline one.
     path(

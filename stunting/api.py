@@ -7,7 +7,6 @@ are withheld in stunting.serializers.
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -15,12 +14,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from kampungkb.access import can, require, scoped
-from kampungkb.api import ScopedViewSet
+from kampungkb.access import require
+from kampungkb.api import KeysetPagination, ScopedViewSet
 from villages.filters import IntegerFilter, WithinFilter, id_filter, year_filter
 
 from . import serializers, services
-from .disclosure import month_bounds
+from .filters import ChildFilter, MeasurementFilter
 from .models import (
     AuditStatus,
     BeneficiaryCategory,
@@ -34,7 +33,12 @@ from .models import (
     NikLookupSource,
     PrevalenceSource,
     ReportedPrevalence,
-    Sex,
+)
+from .selectors import (
+    MEASUREMENT_LIST_KEYS,
+    child_list,
+    child_list_keys,
+    measurement_list,
 )
 
 
@@ -44,58 +48,6 @@ def _valid(serializer_class, request, **kwargs):
     )
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-class ChildFilter(filters.FilterSet):
-    # Nothing personal to filter on: a filter by name would reveal names.
-    region = WithinFilter(field_name="region__code")
-    sex = filters.ChoiceFilter(choices=Sex.choices)
-
-    class Meta:
-        model = Child
-        fields = []
-
-
-BY_MONTH_HELP = (
-    " Where you may not see the child's personal data, by month (the day of a "
-    "measurement is personal)."
-)
-
-
-class MeasurementFilter(filters.FilterSet):
-    child = id_filter("child")
-    region = WithinFilter(field_name="child__region__code")
-    measured_after = filters.DateFilter(
-        method="filter_measured_after", help_text="On or after." + BY_MONTH_HELP
-    )
-    measured_before = filters.DateFilter(
-        method="filter_measured_before", help_text="On or before." + BY_MONTH_HELP
-    )
-
-    class Meta:
-        model = Measurement
-        fields = []
-
-    def _by_day_or_month(self, queryset, by_day: Q, by_month: Q):
-        # A filter by day would find the day a serializer withholds
-        # (stunting.disclosure): on other rows it only sees the month.
-        user = self.request.user
-        if not can(user, "child.personal"):
-            return queryset.filter(by_month)
-        personal = Q(pk__in=scoped(Measurement.objects, user, write=True).values("pk"))
-        return queryset.filter((personal & by_day) | (~personal & by_month))
-
-    def filter_measured_after(self, queryset, name, value):
-        first, _last = month_bounds(value)
-        return self._by_day_or_month(
-            queryset, Q(measured_on__gte=value), Q(measured_on__gte=first)
-        )
-
-    def filter_measured_before(self, queryset, name, value):
-        _first, last = month_bounds(value)
-        return self._by_day_or_month(
-            queryset, Q(measured_on__lte=value), Q(measured_on__lte=last)
-        )
 
 
 class PrevalenceFilter(filters.FilterSet):
@@ -160,12 +112,22 @@ class ListReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
 
 class ChildViewSet(ListReadViewSet):
-    """Children under five; names and birth dates only where you may see them."""
+    """Children under five; names and birth dates only where you may see them.
 
-    # Ordered by id, not name: the order of a list must not give names away.
-    queryset = Child.objects.select_related("region").order_by("region", "pk")
+    Paged by cursor in the order of the children page: by desa, then id (the
+    order of a list must not give names away).
+    """
+
+    queryset = Child.objects.all()
     serializer_class = serializers.ChildSerializer
     filterset_class = ChildFilter
+    pagination_class = KeysetPagination
+
+    def get_queryset(self):
+        return child_list(queryset=super().get_queryset(), user=self.request.user)
+
+    def keyset_keys(self):
+        return child_list_keys(user=self.request.user)
 
     @extend_schema(
         responses={
@@ -190,11 +152,21 @@ class ChildViewSet(ListReadViewSet):
 
 
 class MeasurementViewSet(ListReadViewSet):
-    """Measurements with their WHO z-scores, computed when recorded."""
+    """Measurements with their WHO z-scores, computed when recorded.
 
-    queryset = Measurement.objects.select_related("child__region")
+    Paged by cursor, by desa, child and date.
+    """
+
+    queryset = Measurement.objects.all()
     serializer_class = serializers.MeasurementSerializer
     filterset_class = MeasurementFilter
+    pagination_class = KeysetPagination
+
+    def get_queryset(self):
+        return measurement_list(queryset=super().get_queryset(), user=self.request.user)
+
+    def keyset_keys(self):
+        return MEASUREMENT_LIST_KEYS
 
     @extend_schema(
         request=serializers.MeasurementCreateSerializer,

@@ -58,6 +58,12 @@ class Child(models.Model):
                 ),
             )
         ]
+        indexes = [
+            # The children lists' order (kampungkb.keyset): a page is a range of it.
+            models.Index(fields=["region", "id"], name="child_region_id"),
+            # A name is searched by its beginning in any case through the
+            # PostgreSQL-only index child_name_upper_prefix (migration 0008).
+        ]
 
     def __str__(self):
         # Never the name: __str__ ends up in logs and admin messages.

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from dashboards.selectors import data_as_of
 from kampungkb.access import can, require, scoped, user_scope
+from kampungkb.keyset import keyset_page, pager_links
 from kampungkb.once import once_only
 from villages.forms import add_service_errors
 from villages.models import Region, RegionLevel
@@ -20,6 +20,7 @@ from villages.views import readable_ancestors
 
 from . import charts, services
 from .choices import child_desa, prevalence_regions
+from .filters import ChildFilter
 from .forms import (
     ChildForm,
     MeasurementForm,
@@ -34,6 +35,7 @@ from .selectors import (
     PeriodKind,
     child_card,
     child_list,
+    child_list_keys,
     latest_measured_year,
     measured_prevalence,
     measured_prevalence_by_year,
@@ -122,24 +124,41 @@ def prevalence_region(request, code):
 
 
 def children(request):
-    query = request.GET.get("q", "").strip()
+    """The children the user reads, a page at a time, filtered and searched."""
     may_search = can(request.user, "child.personal")
-    queryset = child_list(
-        queryset=scoped(Child.objects, request.user),
-        user=request.user,
-        query=query if may_search else "",
+    filterset = ChildFilter(
+        request.GET,
+        queryset=child_list(
+            queryset=scoped(Child.objects, request.user), user=request.user
+        ),
+        request=request,
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("halaman"))
+    page, cursor_error = None, ""
+    if filterset.is_valid():
+        try:
+            page = keyset_page(
+                filterset.qs,
+                keys=child_list_keys(user=request.user),
+                cursor=request.GET.get("cursor") or None,
+                size=PAGE_SIZE,
+            )
+        except ValidationError as exc:
+            cursor_error = exc.messages[0]
     today = timezone.localdate()
     return render(
         request,
         "stunting/child_list.html",
         {
+            "form": filterset.form,
             "page": page,
+            "pager": pager_links(request, page),
+            "cursor_error": cursor_error,
             "cards": [
-                child_card(child=c, user=request.user, today=today) for c in page
+                child_card(child=c, user=request.user, today=today)
+                for c in (page.rows if page else ())
             ],
-            "query": query,
+            "query": request.GET.get("q", "").strip(),
+            "filtered": any(request.GET.get(name) for name in filterset.form.fields),
             "may_search": may_search,
             "can_add": can(request.user, "child.change"),
         },
