@@ -16,7 +16,6 @@ from drf_spectacular.utils import extend_schema_field
 
 from kampungkb.access import can, scoped
 from villages.filters import IntegerFilter, id_filter
-from villages.forms import RegionCodeField
 from villages.models import Region
 
 from .disclosure import month_bounds
@@ -36,6 +35,15 @@ HAZ_CHOICES = [
     (STUNTED, _("Stunting (pendek dan sangat pendek)")),
     *HAZ_LABELS.items(),
 ]
+
+
+class RegionCodeField(forms.ModelChoiceField):
+    """A region typed as its Kemendagri code: too many to list."""
+
+    widget = forms.TextInput(attrs={"placeholder": "33.75.04"})
+
+    def to_python(self, value):
+        return super().to_python(value.strip() if isinstance(value, str) else value)
 
 
 @extend_schema_field(OpenApiTypes.STR)
