@@ -80,13 +80,22 @@ def stunting_years(*, region_code: str) -> list[StuntingFigure]:
 
 
 def stunting_regions(*, level: int) -> list[str]:
-    """Codes of the regions at `level` with measured stunting in some year."""
-    return list(
-        StuntingFigure.objects.filter(level=level, span=Span.YEAR, valid__gt=0)
-        .order_by("region_code")
-        .values_list("region_code", flat=True)
-        .distinct()
-    )
+    """Codes of the regions at `level` with measured stunting in some year.
+
+    Walked down from the country by parent code (an index read per level), not
+    by scanning every stored figure for its level.
+    """
+    codes = [COUNTRY_CODE]
+    for _level in range(level):
+        codes = list(
+            StuntingFigure.objects.filter(
+                parent_code__in=codes, span=Span.YEAR, valid__gt=0
+            )
+            .order_by("region_code")
+            .values_list("region_code", flat=True)
+            .distinct()
+        )
+    return codes
 
 
 def data_as_of(*, region_code: str = COUNTRY_CODE):

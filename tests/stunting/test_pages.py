@@ -431,3 +431,19 @@ def test_the_stunting_link_is_in_the_menu_for_readers(client, people):
     html = client.get(reverse("stunting-index")).content.decode()
     assert f'href="{reverse("stunting-index")}"' in html
     assert reverse("stunting-prevalence", args=["33.75"]) in html
+
+
+def test_the_administrators_stunting_home_lists_the_kab_kota_with_measured_figures(
+    client, people, siti
+):
+    client.force_login(get_user_model().objects.get(username="root"))
+    url = reverse("stunting-index")
+    prevalence = reverse("stunting-prevalence", args=["33.75"])
+    # Read from the refresh's figures: nothing measured is listed before one.
+    assert prevalence not in client.get(url).content.decode()
+
+    snapshot_refresh(years=[2024])
+
+    html = client.get(url).content.decode()
+    assert f'href="{prevalence}"' in html
+    assert "Kota Pekalongan" in html
