@@ -144,12 +144,6 @@ def measured_prevalence_by_year(*, region: Region) -> list[tuple[int, Prevalence
     ]
 
 
-def latest_measured_year(*, region: Region) -> int | None:
-    """The latest year with measured stunting figures for the region, if any."""
-    years = stunting_years(region_code=region.code)
-    return years[-1].year if years else None
-
-
 def regions_with_measurements() -> list[str]:
     """Codes of the kab/kota with measured stunting figures in some year."""
     return stunting_regions(level=RegionLevel.KABKOTA)

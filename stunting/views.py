@@ -36,7 +36,6 @@ from .selectors import (
     child_card,
     child_list,
     child_list_keys,
-    latest_measured_year,
     measured_prevalence,
     measured_prevalence_by_year,
     measurement_reasons,
@@ -78,8 +77,9 @@ def index(request):
 
 def prevalence_region(request, code):
     region = get_object_or_404(scoped(Region.objects, request.user), code=code)
-    today = timezone.localdate()
-    default_year = latest_measured_year(region=region) or today.year
+    by_year = measured_prevalence_by_year(region=region)
+    # Opens on the latest year with measured figures (read once, for both).
+    default_year = by_year[-1][0] if by_year else timezone.localdate().year
     form = PeriodForm(
         request.GET or None, initial={"kind": PeriodKind.YEAR, "year": default_year}
     )
@@ -93,7 +93,6 @@ def prevalence_region(request, code):
         period = period_bounds(kind=PeriodKind.YEAR, year=default_year)
     rows, total = measured_prevalence(region=region, period=period)
     series = reported_prevalence_series(region=region)
-    by_year = measured_prevalence_by_year(region=region)
     # The dashboards' small-number rule: a rate over too few children is not drawn.
     min_n = settings.DASHBOARD_MIN_DENOMINATOR["prevalence"]
     figure = charts.prevalence_figure(
