@@ -40,7 +40,7 @@ from villages.selectors import (
     kampung_readiness_items,
 )
 
-from . import charts, exports, reports, selectors, services
+from . import charts, exports, reports, selectors, services, worklists
 from .board import Board, country, place_of, readable_place, year_asked
 from .indicators import BY_CODE, INDICATORS
 from .models import ACTIVE_STATUSES, COUNTRY_CODE, RefreshRun
@@ -103,6 +103,7 @@ def home(request):
             "year": year,
             "table": table,
             "work": _plkb_work(request.user) if role == Role.PLKB else None,
+            "todo": _todo(request.user),
             "assignments": list(evaluator_worklist(user=request.user))
             if role == Role.EVALUATOR
             else None,
@@ -139,6 +140,17 @@ def _my_kampungs(user):
     if user.effective_role != Role.PLKB:
         return []
     return kampung_list_for(scoped(KampungKB.objects, user, write=True))
+
+
+def _todo(user):
+    """The home page's to-do list: a PLKB's desa, or a staff member's region."""
+    today = timezone.localdate()
+    role = user.effective_role
+    if role == Role.PLKB:
+        return worklists.plkb_worklist(user=user, today=today)
+    if role in (Role.STAF, Role.ADMIN):
+        return worklists.staff_worklist(user=user, today=today)
+    return None
 
 
 def _plkb_work(user):
@@ -202,6 +214,7 @@ def _dashboard_page(request, code, *, home=False):
     }
     if home:
         context["my_kampungs"] = _my_kampungs(request.user)
+        context["todo"] = _todo(request.user)
     if request.GET.get("cetak"):
         return render(request, "dashboards/print.html", context)
     context["data_html"], context["has_figures"] = _data_html(request, board, context)

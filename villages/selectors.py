@@ -183,6 +183,17 @@ def proposals_pending(*, queryset):
     )
 
 
+def proposals_of(*, user, decided_since):
+    """A PLKB's own proposals: those still pending, and those decided since
+    `decided_since` with the decision; newest first."""
+    return (
+        ClassificationProposal.objects.filter(proposed_by=user)
+        .filter(Q(status=ProposalStatus.PENDING) | Q(decided_at__gte=decided_since))
+        .select_related("kampung", "decided_by")
+        .order_by("-proposed_at", "-id")
+    )
+
+
 @dataclass
 class FieldChange:
     label: str
