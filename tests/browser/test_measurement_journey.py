@@ -73,3 +73,26 @@ def test_plkb_sees_the_z_score_while_typing_and_then_on_the_child_page(phone, bo
     assert_fits_the_screen(phone)
     saved = Measurement.objects.get(child=boy)
     assert saved.haz_class == "pendek"
+
+
+def test_plkb_home_says_whom_to_visit_and_moves_the_child_on_when_done(phone, boy):
+    sign_in(phone, "plkb.jenggot", PASSWORD)
+    todo = phone.locator("#tugas")
+    assert "1 balita belum diukur bulan ini" in todo.inner_text()
+    assert "belum pernah diukur" in todo.inner_text()
+    assert_fits_the_screen(phone)
+
+    todo.get_by_role("link", name="Catat pengukuran").click()
+    phone.fill("#id_weight_kg", "10.0")
+    phone.fill("#id_height_cm", "80.0")
+    phone.get_by_role("button", name="Simpan pengukuran").click()
+    phone.wait_for_url(f"**/stunting/anak/{boy.pk}/")
+
+    # Measured stunted (HAZ -2.33) with no audit: the home now asks for one.
+    phone.goto("/")
+    text = phone.locator("#tugas").inner_text()
+    assert "belum diukur bulan ini" not in text
+    assert "1 anak stunting belum diaudit" in text and "Bima Pratama" in text
+    phone.locator("#tugas").get_by_role("link", name="Buat audit kasus").click()
+    phone.wait_for_url(f"**/stunting/dashat/audit/anak/{boy.pk}/")
+    assert_fits_the_screen(phone)
