@@ -8,7 +8,7 @@ a PLKB's handful of desa, never the whole table.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, Max, OuterRef, Window
+from django.db.models import Exists, F, OuterRef, Subquery, Window
 from django.db.models.functions import Lag, RowNumber
 
 from .models import (
@@ -70,7 +70,13 @@ def children_due_measurement(
         _balita(region_ids, today)
         .filter(~Exists(this_month))
         .select_related("region")
-        .annotate(last_measured_on=Max("measurements__measured_on"))
+        .annotate(
+            last_measured_on=Subquery(
+                Measurement.objects.filter(child=OuterRef("pk"))
+                .order_by("-measured_on")
+                .values("measured_on")[:1]
+            )
+        )
         .order_by(F("last_measured_on").asc(nulls_first=True), "region_id", "pk")
     )
     return _due_list(children, limit=limit)
