@@ -25,6 +25,7 @@ from stunting.models import (
     PrevalenceSource,
     ReportedPrevalence,
 )
+from stunting.weighing import month_index, weighing_marks_sql
 from villages.models import (
     Classification,
     ClassificationLevel,
@@ -633,6 +634,59 @@ def stunting_counts(*, year, within):
                 for i in range(4):
                     total[1 + i] += columns[offset + i] or 0
     _registered(year=year, within=within, counts=counts)
+    return counts
+
+
+# The counts of one region and month, in SkdnFigure's column order.
+SKDN_COUNTS = (
+    "registered",
+    "weighed",
+    "gained",
+    "not_gained",
+    "not_weighed_last_month",
+    "new",
+    "not_gained_twice",
+    "below_red_line",
+)
+
+_SKDN_SQL = """
+SELECT region_id, ym, COUNT(*),
+       SUM(CASE WHEN mark = 'N' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN mark = 'T' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN mark = 'O' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN mark = 'B' THEN 1 ELSE 0 END),
+       SUM(not_gained_twice), SUM(below_red_line)
+FROM ({marks}) AS marks
+WHERE ym >= %s
+GROUP BY region_id, ym
+"""
+
+
+def skdn_counts(*, year, within, stunting):
+    """Per (desa, month) of a year: SKDN_COUNTS, by one window pass over the
+    year's weighings (and the two months before) and S from `stunting`'s
+    registered children (stunting_counts)."""
+    join, where, params = "", "", []
+    if within is not None:
+        kabkota = [c for c in within if len(c) == 5] or [""]
+        province = [c for c in within if len(c) == 2] or [""]
+        join = "JOIN villages_region r ON r.code = c.region_id"
+        where = "AND (r.kabkota_id IN ({}) OR r.province_id IN ({}))".format(
+            ", ".join(["%s"] * len(kabkota)), ", ".join(["%s"] * len(province))
+        )
+        params = kabkota + province
+    marks, marks_params = weighing_marks_sql(
+        first=(year, 1), last=(year, 12), join=join, where=where, params=params
+    )
+    counts = defaultdict(lambda: [0] * len(SKDN_COUNTS))
+    first = month_index(year, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(_SKDN_SQL.format(marks=marks), [*marks_params, first])
+        for desa, ym, *columns in cursor.fetchall():
+            counts[(desa, ym - first + 1)][1:] = [int(c or 0) for c in columns]
+    for (desa, span, part), values in stunting.items():
+        if span == Span.MONTH and values[0]:
+            counts[(desa, part)][0] = values[0]
     return counts
 
 
