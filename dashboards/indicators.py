@@ -390,6 +390,41 @@ INDICATORS = [
 ]
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 
+# Posyandu weighing (SKDN), kept per month in SkdnFigure rather than as yearly
+# snapshots: outside INDICATORS, defined here for their names and small-n rule.
+SKDN_PARTICIPATION = _rate(
+    "skdn_participation",
+    "Partisipasi penimbangan (D/S)",
+    "Weighing participation (D/S)",
+    "Balita 0-59 bulan yang ditimbang dalam bulan itu (D) dibagi balita 0-59 bulan "
+    "yang terdaftar di wilayah itu pada bulan itu (S).",
+    "Children 0-59 months weighed in the month (D) over children 0-59 months "
+    "registered in the region that month (S).",
+    "balita ditimbang (D)",
+    "balita terdaftar (S)",
+    counted_id="balita",
+    counted_en="children",
+    small_n="coverage",
+)
+SKDN_GAIN = _rate(
+    "skdn_gain",
+    "Balita naik berat badan (N/D)",
+    "Children gaining weight (N/D)",
+    "Balita yang berat badannya naik (N) dibagi balita yang ditimbang bulan ini dan "
+    "bulan lalu (N + T). Seperti Kemenkes, balita yang tidak ditimbang bulan lalu (O) "
+    "dan yang baru pertama kali ditimbang (B) tidak masuk penyebut: kenaikannya tidak "
+    "dapat dinilai.",
+    "Children who gained weight (N) over children weighed this month and last month "
+    "(N + T). As Kemenkes counts it, children not weighed last month (O) and those "
+    "weighed for the first time (B) are not in the denominator: their gain cannot be "
+    "judged.",
+    "balita naik berat badan (N)",
+    "balita ditimbang bulan ini dan bulan lalu (N + T)",
+    counted_id="balita",
+    counted_en="children",
+    small_n="coverage",
+)
+
 
 # --- calculators: one year, lowest level, set-based --------------------------------
 

@@ -2,12 +2,15 @@
 their roll-up, the one-desa selector against the refresh, and a rerun."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from dashboards.models import COUNTRY_CODE, SkdnFigure
 from dashboards.refresh import snapshot_refresh
+from kampungkb.models import Role, User
 from stunting.models import Child, Measurement
 from stunting.selectors import child_gain_marks
 from stunting.weighing import age_months, gain_mark, kbm_grams
@@ -285,6 +288,108 @@ def test_one_desa_selector_matches_the_refresh(weighings):
         kids["d"].pk,
     }
     # January looks back into December and November of the year before.
-    january = {m.child_id: m for m in child_gain_marks(region=medono, year=2024, month=1)}
+    january = {
+        m.child_id: m for m in child_gain_marks(region=medono, year=2024, month=1)
+    }
     assert january[kids["r"].pk].mark == "T"
     assert january[kids["r"].pk].not_gained_twice
+
+
+# --- the page -------------------------------------------------------------------------
+
+
+def _reader(client, username, role, codes):
+    user = User.objects.create_user(username, role=role)
+    user.regions.set(Region.objects.filter(code__in=codes))
+    client.force_login(user)
+    return client
+
+
+def _row(html, table_id, label):
+    """The cells of the row of `label` in the table `table_id`, as text."""
+    table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    for row in table.split("<tr")[1:]:
+        if f">{label}<" in row:
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            return [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
+    raise AssertionError(f"no row {label} in {table_id}")
+
+
+def test_the_page_shows_each_month_with_its_n(weighings, client, settings):
+    settings.DASHBOARD_MIN_DENOMINATOR = {
+        **settings.DASHBOARD_MIN_DENOMINATOR,
+        "coverage": 10,
+    }
+    snapshot_refresh(years=[2024])
+    _reader(client, "pimpinan.kota", Role.PIMPINAN, ["33.75"])
+    response = client.get(reverse("dashboard-skdn", args=[MEDONO]) + "?tahun=2024")
+    assert response.status_code == 200
+    html = response.content.decode()
+    # S, D, N, T, O, B, 2T, BGM, D/S, N/D. March: D/S 8/11; N/D has 4 (N + T) < 10.
+    march = _row(html, "skdn-months", "Maret")
+    assert march[1:9] == ["11", "8", "1", "3", "1", "3", "0", "1"]
+    assert march[9] == "72,7 % (8/11)"
+    assert march[10] == "n terlalu kecil (n = 4)"
+    april = _row(html, "skdn-months", "April")
+    assert april[1:9] == ["11", "3", "0", "2", "1", "0", "2", "0"]
+    assert _row(html, "skdn-months", "Mei")[9:] == ["0,0 % (0/11)", "–"]
+    # Opens on the latest month with weighings (April): its definitions below.
+    assert 'aria-current="true"><th scope="row"><a href="?tahun=2024&amp;bulan=4"' in (
+        html
+    )
+    assert "O) dan yang baru pertama kali ditimbang (B) tidak masuk penyebut" in html
+    figure = response.context["figure"]
+    assert [trace["name"] for trace in figure["data"]] == [
+        "D/S (partisipasi penimbangan)",
+        "N/D (naik berat badan)",
+    ]
+    assert figure["data"][0]["y"][2] == pytest.approx(100 * 8 / 11)
+    assert figure["data"][1]["y"][2] is None  # too small: no point
+    assert figure["data"][1]["text"][2] == "n terlalu kecil (n = 4 anak)"
+
+
+def test_the_page_lists_child_regions_with_links_down(weighings, client):
+    snapshot_refresh(years=[2024])
+    _reader(client, "pimpinan.kota", Role.PIMPINAN, ["33.75"])
+    url = reverse("dashboard-skdn", args=["33.75"]) + "?tahun=2024&bulan=3"
+    html = client.get(url).content.decode()
+    barat = _row(html, "skdn-children", "Kecamatan Pekalongan Barat")
+    assert barat[1:9] == ["12", "9", "1", "3", "1", "4", "0", "1"]
+    assert (
+        reverse("dashboard-skdn", args=["33.75.01"]) + "?tahun=2024&amp;bulan=3"
+    ) in html
+    assert _row(html, "skdn-children", "Jumlah")[1:3] == ["13", "10"]
+    dashboard = client.get(reverse("dashboard", args=["33.75"])).content.decode()
+    assert reverse("dashboard-skdn", args=["33.75"]) in dashboard
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("?tahun=abc&bulan=13", 200),
+        ("?tahun=99999&bulan=-1", 200),
+        ("?bulan=0", 200),
+        ("?bulan=%00", 400),  # the project's NUL-byte guard answers before the view
+    ],
+)
+def test_bad_picks_fall_back(weighings, client, query, status):
+    _reader(client, "pimpinan.kota", Role.PIMPINAN, ["33.75"])
+    response = client.get(reverse("dashboard-skdn", args=["33.75"]) + query)
+    assert response.status_code == status
+
+
+def test_the_page_keeps_to_the_readers_region(weighings, kab_pekalongan, client):
+    _reader(client, "pimpinan.kab", Role.PIMPINAN, ["33.26"])
+    assert client.get(reverse("dashboard-skdn", args=["33.75"])).status_code == 404
+    assert client.get(reverse("dashboard-skdn", args=[MEDONO])).status_code == 404
+    assert client.get(reverse("dashboard-skdn", args=["33.26"])).status_code == 200
+
+
+def test_the_page_reads_only_a_few_rows(
+    weighings, client, django_assert_max_num_queries
+):
+    snapshot_refresh(years=[2024])
+    _reader(client, "pimpinan.kota", Role.PIMPINAN, ["33.75"])
+    url = reverse("dashboard-skdn", args=["33.75"]) + "?tahun=2024&bulan=3"
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
