@@ -697,10 +697,9 @@ GROUP BY region_id, ym
 """
 
 
-def skdn_counts(*, year, within, stunting):
-    """Per (desa, month) of a year: SKDN_COUNTS, by one window pass over the
-    year's weighings (and the two months before) and S from `stunting`'s
-    registered children (stunting_counts)."""
+def skdn_sql(*, year, within=None):
+    """The statement counting SKDN marks per desa and month of a year (ym column:
+    stunting.weighing.month_index), and its params."""
     join, where, params = "", "", []
     if within is not None:
         kabkota = [c for c in within if len(c) == 5] or [""]
@@ -713,10 +712,18 @@ def skdn_counts(*, year, within, stunting):
     marks, marks_params = weighing_marks_sql(
         first=(year, 1), last=(year, 12), join=join, where=where, params=params
     )
+    return _SKDN_SQL.format(marks=marks), [*marks_params, month_index(year, 1)]
+
+
+def skdn_counts(*, year, within, stunting):
+    """Per (desa, month) of a year: SKDN_COUNTS, by one window pass over the
+    year's weighings (and the two months before) and S from `stunting`'s
+    registered children (stunting_counts)."""
     counts = defaultdict(lambda: [0] * len(SKDN_COUNTS))
     first = month_index(year, 1)
+    sql, params = skdn_sql(year=year, within=within)
     with connection.cursor() as cursor:
-        cursor.execute(_SKDN_SQL.format(marks=marks), [*marks_params, first])
+        cursor.execute(sql, params)
         for desa, ym, *columns in cursor.fetchall():
             counts[(desa, ym - first + 1)][1:] = [int(c or 0) for c in columns]
     for (desa, span, part), values in stunting.items():
