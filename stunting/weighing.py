@@ -86,8 +86,10 @@ def kbm_sql(age_days_column: str) -> str:
 # month's own mark (2T). Where the file gave a mark it is kept; else N/T by the
 # KBM rule when last month has a weighing, O when an earlier month of the window
 # has one, and otherwise O or B by whether the child has any weighing before the
-# window: an index probe (child, date) run only for those rows. The two months
-# before `first` only lend their weights and marks: their own O/B is left blank.
+# window: an index probe (child, date) run only for those rows. The probe sits
+# beside the window functions (`first_mark`), in a subquery PostgreSQL cannot fold
+# into the next: there it runs once per row, not once per use of `mark`. The two
+# months before `first` only lend their weights and marks: their O/B is blank.
 _MARKS_SQL = """
 SELECT child_id, region_id, ym, measured_on, weight_kg, mark, from_file,
        CASE WHEN mark = 'T' AND LAG(ym) OVER child_months = ym - 1
@@ -101,20 +103,24 @@ FROM (
                     CASE WHEN ROUND((weight_kg - previous_kg) * 1000) >= {kbm}
                          THEN 'N' ELSE 'T' END
                 WHEN previous_ym IS NOT NULL THEN 'O'
-                WHEN ym < %s THEN ''
-                WHEN EXISTS (
-                    SELECT 1 FROM stunting_measurement e
-                    WHERE e.child_id = latest.child_id
-                      AND e.measured_on < %s AND e.measured_on >= latest.birth_date
-                      AND e.weight_kg IS NOT NULL
-                ) THEN 'O'
-                ELSE 'B' END AS mark,
+                ELSE first_mark END AS mark,
            CASE WHEN weight_gain <> '' THEN 1 ELSE 0 END AS from_file
     FROM (
-        SELECT child_id, region_id, birth_date, ym, measured_on, weight_kg,
+        SELECT child_id, region_id, ym, measured_on, weight_kg,
                age_days, weight_gain, below_red_line,
                LAG(ym) OVER child_months AS previous_ym,
-               LAG(weight_kg) OVER child_months AS previous_kg
+               LAG(weight_kg) OVER child_months AS previous_kg,
+               CASE WHEN weight_gain <> '' OR LAG(ym) OVER child_months IS NOT NULL
+                         OR ym < %s THEN ''
+                    WHEN birth_date >= %s THEN 'B'
+                    WHEN EXISTS (
+                        SELECT 1 FROM stunting_measurement e
+                        WHERE e.child_id = weighed.child_id
+                          AND e.measured_on < %s
+                          AND e.measured_on >= weighed.birth_date
+                          AND e.weight_kg IS NOT NULL
+                    ) THEN 'O'
+                    ELSE 'B' END AS first_mark
         FROM (
             SELECT m.child_id, c.region_id, c.birth_date, {ym} AS ym,
                    m.measured_on, m.weight_kg, m.age_days, m.weight_gain,
@@ -172,6 +178,7 @@ def weighing_marks_sql(*, first, last, join="", where="", params=()):
     )
     return sql, [
         month_index(year, month),
+        window_start,
         window_start,
         window_start,
         window_end,
