@@ -361,6 +361,8 @@ def test_the_page_lists_child_regions_with_links_down(weighings, client):
     assert _row(html, "skdn-children", "Jumlah")[1:3] == ["13", "10"]
     dashboard = client.get(reverse("dashboard", args=["33.75"])).content.decode()
     assert reverse("dashboard-skdn", args=["33.75"]) in dashboard
+    stunting = client.get(reverse("stunting-prevalence", args=["33.75"]))
+    assert reverse("dashboard-skdn", args=["33.75"]) in stunting.content.decode()
 
 
 @pytest.mark.parametrize(
