@@ -10,7 +10,10 @@ stunting per desa for the year, each child's latest valid row found by one windo
 pass; issue 5's reference), the statement the refresh runs for stunting
 (dashboards.indicators.measured_stunting_sql: the same per desa and month, folded
 into months, quarters and the year), then `snapshot_refresh(years=[year])` in a
-fresh child process, whose peak memory (ru_maxrss) is the refresh's own. Targets
+fresh child process, whose peak memory (ru_maxrss) is the refresh's own. The
+SKDN statement (dashboards.indicators.skdn_sql: each child's latest weighing of
+each month marked N/T/O/B, 2T and BGM) is timed on its own too: it is the
+refresh's added cost for posyandu months. Targets
 (issue 5): refresh within 1.5 times the baseline; peak memory under 1 GB.
 """
 
@@ -58,15 +61,17 @@ GROUP BY region_id
 """
 
 
-def time_baseline(year, *, periods=False):
+def time_baseline(year, *, periods=False, skdn=False):
     import datetime
 
     from django.db import connection
 
-    from dashboards.indicators import measured_stunting_sql
+    from dashboards.indicators import measured_stunting_sql, skdn_sql
     from stunting.models import BALITA_MAX_DAYS
 
-    if periods:
+    if skdn:
+        sql, params = skdn_sql(year=year)
+    elif periods:
         sql, params = measured_stunting_sql(year=year)
     else:
         sql = YEARLY_SQL
@@ -128,13 +133,16 @@ def main():
     for run in range(1, args.runs + 1):
         baseline_s, desa = time_baseline(args.year)
         periods_s, desa_months = time_baseline(args.year, periods=True)
+        skdn_s, skdn_months = time_baseline(args.year, skdn=True)
         refresh = time_refresh(args.year)
         ratio = refresh["seconds"] / baseline_s
         ratios.append(ratio)
         print(
             f"run {run}: baseline {baseline_s:.2f} s ({desa:,} desa), stunting by "
             f"month {periods_s:.2f} s ({desa_months:,} desa-months, "
-            f"{periods_s / baseline_s:.2f}x), refresh {refresh['seconds']:.2f} s "
+            f"{periods_s / baseline_s:.2f}x), SKDN marks {skdn_s:.2f} s "
+            f"({skdn_months:,} desa-months, {skdn_s / baseline_s:.2f}x), "
+            f"refresh {refresh['seconds']:.2f} s "
             f"({refresh['rows']:,} rows), ratio {ratio:.2f}, refresh peak memory "
             f"{refresh['peak_mb']:,.0f} MB"
         )

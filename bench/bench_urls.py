@@ -188,6 +188,7 @@ TABLE = {
     "dashboard-refresh": POST_ONLY,
     "dashboard-refresh-detail": {"pk": "refresh"},
     "dashboard": {"code": "region"},
+    "dashboard-skdn": {"code": "region"},
     "dashboard-export-csv": {"code": "region"},
     "dashboard-export-xlsx": {"code": "region"},
     "registry": {},

@@ -275,3 +275,45 @@ def treemap_figure(*, root_name: str, tiles) -> dict:
     layout = _layout(height=380)
     layout["margin"] = {"l": 4, "r": 4, "t": 8, "b": 4}
     return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def _rate_text(rate) -> str:
+    n = number_format(rate.denominator, force_grouping=True)
+    if rate.small:
+        return _("n terlalu kecil (n = %(n)s anak)") % {"n": n}
+    return _("%(percent)s %% (n = %(n)s anak)") % {
+        "percent": floatformat(rate.percent, 1),
+        "n": n,
+    }
+
+
+def skdn_figure(*, rows) -> dict:
+    """D/S and N/D of each month (dashboards.skdn.SkdnRow) as two lines; a month
+    without a denominator, or with one too small to show, has no point."""
+    x = [row.label for row in rows]
+    data = []
+    for code, name, attribute in (
+        ("skdn_participation", _("D/S (partisipasi penimbangan)"), "participation"),
+        ("skdn_gain", _("N/D (naik berat badan)"), "gain"),
+    ):
+        rates = [getattr(row, attribute) for row in rows]
+        colour = series_colour(code)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": x,
+                "y": [r.percent for r in rates],
+                "text": [_rate_text(r) if r.denominator else "" for r in rates],
+                "hovertemplate": "%{x}: %{text}<extra>%{fullData.name}</extra>",
+                "line": {"color": colour, "width": 2},
+                "marker": {"color": colour},
+                "connectgaps": False,
+            }
+        )
+    layout = _layout(
+        xaxis={"title": {"text": _("Bulan")}},
+        yaxis={"title": {"text": "%"}, "range": [0, 105]},
+    )
+    return {"data": data, "layout": layout, "config": CONFIG}

@@ -25,6 +25,7 @@ from stunting.models import (
     PrevalenceSource,
     ReportedPrevalence,
 )
+from stunting.weighing import month_index, weighing_marks_sql
 from villages.models import (
     Classification,
     ClassificationLevel,
@@ -389,6 +390,41 @@ INDICATORS = [
 ]
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 
+# Posyandu weighing (SKDN), kept per month in SkdnFigure rather than as yearly
+# snapshots: outside INDICATORS, defined here for their names and small-n rule.
+SKDN_PARTICIPATION = _rate(
+    "skdn_participation",
+    "Partisipasi penimbangan (D/S)",
+    "Weighing participation (D/S)",
+    "Balita 0-59 bulan yang ditimbang dalam bulan itu (D) dibagi balita 0-59 bulan "
+    "yang terdaftar di wilayah itu pada bulan itu (S).",
+    "Children 0-59 months weighed in the month (D) over children 0-59 months "
+    "registered in the region that month (S).",
+    "balita ditimbang (D)",
+    "balita terdaftar (S)",
+    counted_id="balita",
+    counted_en="children",
+    small_n="coverage",
+)
+SKDN_GAIN = _rate(
+    "skdn_gain",
+    "Balita naik berat badan (N/D)",
+    "Children gaining weight (N/D)",
+    "Balita yang berat badannya naik (N) dibagi balita yang ditimbang bulan ini dan "
+    "bulan lalu (N + T). Seperti Kemenkes, balita yang tidak ditimbang bulan lalu (O) "
+    "dan yang baru pertama kali ditimbang (B) tidak masuk penyebut: kenaikannya tidak "
+    "dapat dinilai.",
+    "Children who gained weight (N) over children weighed this month and last month "
+    "(N + T). As Kemenkes counts it, children not weighed last month (O) and those "
+    "weighed for the first time (B) are not in the denominator: their gain cannot be "
+    "judged.",
+    "balita naik berat badan (N)",
+    "balita ditimbang bulan ini dan bulan lalu (N + T)",
+    counted_id="balita",
+    counted_en="children",
+    small_n="coverage",
+)
+
 
 # --- calculators: one year, lowest level, set-based --------------------------------
 
@@ -633,6 +669,66 @@ def stunting_counts(*, year, within):
                 for i in range(4):
                     total[1 + i] += columns[offset + i] or 0
     _registered(year=year, within=within, counts=counts)
+    return counts
+
+
+# The counts of one region and month, in SkdnFigure's column order.
+SKDN_COUNTS = (
+    "registered",
+    "weighed",
+    "gained",
+    "not_gained",
+    "not_weighed_last_month",
+    "new",
+    "not_gained_twice",
+    "below_red_line",
+)
+
+_SKDN_SQL = """
+SELECT region_id, ym, COUNT(*),
+       SUM(CASE WHEN mark = 'N' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN mark = 'T' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN mark = 'O' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN mark = 'B' THEN 1 ELSE 0 END),
+       SUM(not_gained_twice), SUM(below_red_line)
+FROM ({marks}) AS marks
+WHERE ym >= %s
+GROUP BY region_id, ym
+"""
+
+
+def skdn_sql(*, year, within=None):
+    """The statement counting SKDN marks per desa and month of a year (ym column:
+    stunting.weighing.month_index), and its params."""
+    join, where, params = "", "", []
+    if within is not None:
+        kabkota = [c for c in within if len(c) == 5] or [""]
+        province = [c for c in within if len(c) == 2] or [""]
+        join = "JOIN villages_region r ON r.code = c.region_id"
+        where = "AND (r.kabkota_id IN ({}) OR r.province_id IN ({}))".format(
+            ", ".join(["%s"] * len(kabkota)), ", ".join(["%s"] * len(province))
+        )
+        params = kabkota + province
+    marks, marks_params = weighing_marks_sql(
+        first=(year, 1), last=(year, 12), join=join, where=where, params=params
+    )
+    return _SKDN_SQL.format(marks=marks), [*marks_params, month_index(year, 1)]
+
+
+def skdn_counts(*, year, within, stunting):
+    """Per (desa, month) of a year: SKDN_COUNTS, by one window pass over the
+    year's weighings (and the two months before) and S from `stunting`'s
+    registered children (stunting_counts)."""
+    counts = defaultdict(lambda: [0] * len(SKDN_COUNTS))
+    first = month_index(year, 1)
+    sql, params = skdn_sql(year=year, within=within)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for desa, ym, *columns in cursor.fetchall():
+            counts[(desa, ym - first + 1)][1:] = [int(c or 0) for c in columns]
+    for (desa, span, part), values in stunting.items():
+        if span == Span.MONTH and values[0]:
+            counts[(desa, part)][0] = values[0]
     return counts
 
 

@@ -94,6 +94,56 @@ class StuntingFigure(models.Model):
         return f"{self.region_code} {self.year} {self.span} {self.part}"
 
 
+class SkdnFigure(models.Model):
+    """Posyandu weighing (SKDN) in one region and month, as of `computed_at`.
+
+    Counted by the refresh from each child's latest weighing of the month
+    (stunting.weighing), in the same transaction as the year's other figures and
+    summed up the tree; the SKDN page reads only these rows. A region with no row
+    had no registered or weighed child 0-59 months that month.
+    """
+
+    region_code = models.CharField(_("kode wilayah"), max_length=13)
+    parent_code = models.CharField(_("kode wilayah induk"), max_length=13)
+    level = models.PositiveSmallIntegerField(_("tingkat"))
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    month = models.PositiveSmallIntegerField(_("bulan"))
+    # S: children 0-59 months on some day of the month, registered in the region.
+    registered = models.PositiveIntegerField(_("S (balita terdaftar)"))
+    # D: weighed this month; of them, by the mark of their latest weighing:
+    weighed = models.PositiveIntegerField(_("D (balita ditimbang)"))
+    gained = models.PositiveIntegerField(_("N (naik berat badan)"))
+    not_gained = models.PositiveIntegerField(_("T (tidak naik)"))
+    not_weighed_last_month = models.PositiveIntegerField(
+        _("O (tidak ditimbang bulan lalu)")
+    )
+    new = models.PositiveIntegerField(_("B (baru pertama kali ditimbang)"))
+    # 2T: T this month and T the month before.
+    not_gained_twice = models.PositiveIntegerField(_("2T (dua kali tidak naik)"))
+    # BGM: a valid WAZ < -3 at the latest weighing of the month.
+    below_red_line = models.PositiveIntegerField(_("BGM (bawah garis merah)"))
+    computed_at = models.DateTimeField(_("dihitung pada"))
+
+    class Meta:
+        verbose_name = _("angka SKDN per bulan")
+        verbose_name_plural = pgettext_lazy("plural", "angka SKDN per bulan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "year", "month"],
+                name="one_skdn_figure_per_region_month",
+            )
+        ]
+        indexes = [models.Index(fields=["parent_code", "year", "month"])]
+
+    def __str__(self):
+        return f"{self.region_code} {self.year}-{self.month:02d}"
+
+    @property
+    def weighed_with_last_month(self) -> int:
+        """D of N/D: weighed this month and last month (N + T; no O, no B)."""
+        return self.gained + self.not_gained
+
+
 class PendingRefresh(models.Model):
     """A kab/kota (or province) whose figures are owed a refresh since a date.
 

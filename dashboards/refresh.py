@@ -8,7 +8,8 @@ and their ancestors in one transaction: readers see the old figures or the new,
 never a mix, and a crash or a rerun leaves a whole table. Regions outside a
 partial refresh keep their stored rows, which their parents' sums take in.
 Measured stunting is also kept per quarter and month (StuntingFigure), from the
-same pass over the measurements and in the same transaction.
+same pass over the measurements and in the same transaction, and posyandu
+weighing (SKDN) per month (SkdnFigure) from one more pass over the weighings.
 """
 
 import datetime
@@ -24,12 +25,14 @@ from villages.models import PROGRAM_START, Region, RegionLevel
 from .indicators import (
     CALCULATORS,
     INDICATORS,
+    SKDN_COUNTS,
     STUNTING_COUNTS,
     published_figures,
+    skdn_counts,
     stunting_counts,
     stunting_indicators,
 )
-from .models import COUNTRY_CODE, Snapshot, StuntingFigure
+from .models import COUNTRY_CODE, SkdnFigure, Snapshot, StuntingFigure
 
 ROLLING = [i for i in INDICATORS if i.rolls_up]
 AS_PUBLISHED = [i for i in INDICATORS if not i.rolls_up]
@@ -169,6 +172,15 @@ def _stored_siblings(indicator, year, level, parents, within):
     return [row for row in stored if not _in_scope(row[0], within)]
 
 
+_SKDN_FIELDS = (
+    "region_code",
+    "parent_code",
+    "level",
+    "year",
+    "month",
+    *SKDN_COUNTS,
+    "computed_at",
+)
 _STUNTING_FIELDS = (
     "region_code",
     "parent_code",
@@ -189,42 +201,68 @@ def _stunting_rows(year, within, tree, computed_at, counts):
     only one level's sums are held beside `counts` (the country has 83,762 desa,
     each with 17 periods), and no query runs while they are being copied in.
     """
+    outside = _outside(
+        within,
+        tree,
+        StuntingFigure.objects.filter(year=year),
+        ("region_code", "parent_code", "span", "part", *STUNTING_COUNTS),
+    )
+    return _summed_up(year, tree, computed_at, counts, outside, len(STUNTING_COUNTS))
+
+
+def _skdn_rows(year, within, tree, computed_at, counts):
+    """SkdnFigure rows of one year, as _stunting_rows: per desa and month, summed
+    up the tree, with the stored counts of regions outside a partial refresh."""
+    outside = _outside(
+        within,
+        tree,
+        SkdnFigure.objects.filter(year=year),
+        ("region_code", "parent_code", "month", *SKDN_COUNTS),
+    )
+    return _summed_up(year, tree, computed_at, counts, outside, len(SKDN_COUNTS))
+
+
+def _outside(within, tree, stored, columns):
+    """Per level, the stored rows under the refreshed regions one level up that
+    lie outside the refresh: (code, parent, *period, *counts)."""
     outside = {level: [] for level in range(RegionLevel.DESA, 0, -1)}
     for level in outside:
         parents = tree.at_level[level - 1]
         if within is not None and not all(_in_scope(p, within) for p in parents):
-            stored = StuntingFigure.objects.filter(
-                year=year, level=level, parent_code__in=parents
-            ).values_list(
-                "region_code", "parent_code", "span", "part", *STUNTING_COUNTS
+            rows = stored.filter(level=level, parent_code__in=parents).values_list(
+                *columns
             )
             # The tree holds the refreshed regions and their ancestors, whose
             # stored rows are being replaced: only the others are kept.
-            outside[level] = [row for row in stored if row[0] not in tree.level]
-    return _summed_up(year, tree, computed_at, counts, outside)
+            outside[level] = [row for row in rows if row[0] not in tree.level]
+    return outside
 
 
-def _summed_up(year, tree, computed_at, counts, outside):
-    def place(code, span, part):
-        return (code, tree.parent[code], tree.level[code], year, span, part)
+def _summed_up(year, tree, computed_at, counts, outside, width):
+    """Rows (code, parent, level, year, *period, *counts, computed_at) of each
+    key (code, *period) of `counts` and of every ancestor, level by level."""
+
+    def place(code, period):
+        return (code, tree.parent[code], tree.level[code], year, *period)
 
     level_counts = {key: v for key, v in counts.items() if key[0] in tree.level}
-    for (code, span, part), values in level_counts.items():
+    for (code, *period), values in level_counts.items():
         if any(values):
-            yield (*place(code, span, part), *values, computed_at)
+            yield (*place(code, period), *values, computed_at)
     for level in range(RegionLevel.DESA, 0, -1):
-        up = defaultdict(lambda: [0] * len(STUNTING_COUNTS))
-        for (code, span, part), values in level_counts.items():
-            total = up[(tree.parent[code], span, part)]
+        up = defaultdict(lambda: [0] * width)
+        for (code, *period), values in level_counts.items():
+            total = up[(tree.parent[code], *period)]
             for i, value in enumerate(values):
                 total[i] += value
-        for _code, parent, span, part, *values in outside[level]:
-            total = up[(parent, span, part)]
+        for _code, parent, *rest in outside[level]:
+            period, values = rest[: len(rest) - width], rest[len(rest) - width :]
+            total = up[(parent, *period)]
             for i, value in enumerate(values):
                 total[i] += value
-        for (code, span, part), values in up.items():
+        for (code, *period), values in up.items():
             if any(values):
-                yield (*place(code, span, part), *values, computed_at)
+                yield (*place(code, period), *values, computed_at)
         level_counts = up
 
 
@@ -282,12 +320,16 @@ def snapshot_refresh(
         computed_at = timezone.now()
         stunting = stunting_counts(year=year, within=within)
         rows = _rows_for_year(year, within, tree, computed_at, stunting)
+        skdn = skdn_counts(year=year, within=within, stunting=stunting)
         with transaction.atomic():
             stunting_rows = _stunting_rows(year, within, tree, computed_at, stunting)
             StuntingFigure.objects.filter(_covered(within, tree), year=year).delete()
             stored += _insert(
                 stunting_rows, "dashboards_stuntingfigure", _STUNTING_FIELDS
             )
+            skdn_rows = _skdn_rows(year, within, tree, computed_at, skdn)
+            SkdnFigure.objects.filter(_covered(within, tree), year=year).delete()
+            stored += _insert(skdn_rows, "dashboards_skdnfigure", _SKDN_FIELDS)
             Snapshot.objects.filter(
                 _covered(within, tree),
                 period=year,
@@ -298,7 +340,7 @@ def snapshot_refresh(
             ).delete()
             _insert(rows)
         stored += len(rows)
-        del stunting
+        del stunting, skdn
         if progress:
             progress(step, len(years))
     return stored

@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 from kampungkb.access import can, code_within, user_scope
 from villages.models import PROGRAM_START, Region, RegionLevel
 
-from .models import COUNTRY_CODE, RefreshRun, Snapshot, Span, StuntingFigure
+from .models import (
+    COUNTRY_CODE,
+    RefreshRun,
+    SkdnFigure,
+    Snapshot,
+    Span,
+    StuntingFigure,
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,29 @@ def stunting_regions(*, level: int) -> list[str]:
             .distinct()
         )
     return codes
+
+
+def skdn_months(*, region_code: str, year: int) -> dict[int, SkdnFigure]:
+    """A region's SKDN counts for each month of a year it has: {month: figure}."""
+    rows = SkdnFigure.objects.filter(region_code=region_code, year=year)
+    return {row.month: row for row in rows}
+
+
+def skdn_children(*, parent_code: str, year: int, month: int) -> dict[str, SkdnFigure]:
+    """The SKDN counts of a region's child regions in one month: {code: figure}."""
+    rows = SkdnFigure.objects.filter(parent_code=parent_code, year=year, month=month)
+    return {row.region_code: row for row in rows}
+
+
+def skdn_years(*, region_code: str) -> list[int]:
+    """The years a region has SKDN counts for, in order."""
+    return sorted(
+        set(
+            SkdnFigure.objects.filter(region_code=region_code).values_list(
+                "year", flat=True
+            )
+        )
+    )
 
 
 def data_as_of(*, region_code: str = COUNTRY_CODE):

@@ -13,6 +13,7 @@ urlpatterns = [
         name="dashboard-refresh-detail",
     ),
     path("dashboard/<str:code>/", views.dashboard, name="dashboard"),
+    path("dashboard/<str:code>/skdn/", views.skdn_page, name="dashboard-skdn"),
     path(
         "dashboard/<str:code>/ekspor.csv",
         views.export_csv,

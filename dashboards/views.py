@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.formats import get_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language
@@ -40,9 +41,9 @@ from villages.selectors import (
     kampung_readiness_items,
 )
 
-from . import charts, exports, reports, selectors, services, worklists
+from . import charts, exports, reports, selectors, services, skdn, worklists
 from .board import Board, country, place_of, readable_place, year_asked
-from .indicators import BY_CODE, INDICATORS
+from .indicators import BY_CODE, INDICATORS, SKDN_GAIN, SKDN_PARTICIPATION
 from .models import ACTIVE_STATUSES, COUNTRY_CODE, RefreshRun
 from .reports import child_table
 
@@ -299,6 +300,74 @@ def _figures(board):
     if board.stunting:
         figures["stunting"] = charts.stunting_figure(series=board.stunting)
     return figures, folded
+
+
+def _month_asked(raw) -> int | None:
+    """The month in a ?bulan= value (1-12), or None if it names none."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 12 else None
+
+
+def skdn_page(request, code):
+    """A region's posyandu months (SKDN): the year's twelve months, a chart of
+    D/S and N/D, and its child regions in the month picked. Reads SkdnFigure
+    rows only: a handful of index reads at any level."""
+    place = readable_place(user=request.user, code=code)
+    years = selectors.skdn_years(region_code=place.code)
+    year = year_asked(request.GET.get("tahun"))
+    if year is None:
+        year = years[-1] if years else timezone.localdate().year
+    figures = selectors.skdn_months(region_code=place.code, year=year)
+    month = _month_asked(request.GET.get("bulan"))
+    if month is None:
+        weighed = [m for m, f in figures.items() if f.weighed]
+        month = max(weighed or figures or [timezone.localdate().month])
+    rows = skdn.year_rows(figures)
+    children = []
+    if not place.is_desa:
+        if place.is_country:
+            regions = Region.objects.roots()
+        else:
+            regions = Region.objects.children_of(place.region)
+        by_code = selectors.skdn_children(
+            parent_code=place.code, year=year, month=month
+        )
+        read = aggregate_scope(request.user)
+        for region in regions.order_by("code"):
+            url = ""
+            if code_within(region.code, read):
+                url = reverse("dashboard-skdn", args=[region.code])
+                url += "?" + urlencode({"tahun": year, "bulan": month})
+            children.append(
+                skdn.skdn_row(
+                    label=region.label, figure=by_code.get(region.code), url=url
+                )
+            )
+    as_of = max((f.computed_at for f in figures.values()), default=None)
+    has_data = any(row.has_data for row in rows)
+    return render(
+        request,
+        "dashboards/skdn.html",
+        {
+            "place": place,
+            "year": year,
+            "month": month,
+            "month_name": MONTHS[month],
+            "years": sorted(set(years) | {year}, reverse=True),
+            "months": list(MONTHS.items()),
+            "rows": rows,
+            "picked": rows[month - 1],
+            "children": children,
+            "figure": charts.skdn_figure(rows=rows) if has_data else None,
+            "as_of": as_of,
+            "definitions": skdn.DEFINITIONS,
+            "kbm_note": skdn.KBM_NOTE,
+            "participation": SKDN_PARTICIPATION,
+            "gain": SKDN_GAIN,
+            "min_n": SKDN_PARTICIPATION.min_denominator,
+            "rows_readable": code_within(place.code, user_scope(request.user).read),
+        },
+    )
 
 
 def _kampung_card(user, region):

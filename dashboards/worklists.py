@@ -32,6 +32,7 @@ class PlkbWorklist:
     region_ids: list
     due_measurement: worklists.DueList
     newly_stunted: worklists.DueList
+    not_gaining_twice: worklists.DueList
     audits_due: worklists.DueList
     audit_follow_ups: worklists.DueList
     dashat_follow_ups: worklists.DueList
@@ -43,6 +44,7 @@ class PlkbWorklist:
             (
                 self.due_measurement.total,
                 self.newly_stunted.total,
+                self.not_gaining_twice.total,
                 self.audits_due.total,
                 self.audit_follow_ups.total,
                 self.dashat_follow_ups.total,
@@ -63,6 +65,7 @@ def plkb_worklist(*, user, today: datetime.date) -> PlkbWorklist:
         for name, selector in (
             ("due_measurement", worklists.children_due_measurement),
             ("newly_stunted", worklists.children_newly_stunted),
+            ("not_gaining_twice", worklists.children_not_gaining_twice),
             ("audits_due", worklists.audits_due),
             ("audit_follow_ups", worklists.audit_follow_ups_due),
             ("dashat_follow_ups", worklists.dashat_follow_ups_due),

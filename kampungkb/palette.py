@@ -26,6 +26,9 @@ SERIES_COLOURS = {
     "stunting_reported_dinkes": "#16a085",
     "stunting_reported_other": "#7f6000",
     "stunting_measured": "#1f3b73",
+    # Posyandu weighing (SKDN): participation D/S and weight gain N/D.
+    "skdn_participation": "#1f6fb2",
+    "skdn_gain": "#0b6e4f",
 }
 # A series the table above does not know (never expected): neutral grey.
 OTHER_COLOUR = "#5b6b7b"

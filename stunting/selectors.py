@@ -3,7 +3,9 @@
 import calendar
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
@@ -23,6 +25,7 @@ from .disclosure import DAYS_PER_MONTH, shown_age_months, shown_z
 from .growth import HAZ_LABELS, REASON_LABELS, WAZ_LABELS, WHZ_LABELS
 from .models import Child, Measurement, PrevalenceSource, ReportedPrevalence
 from .nik import nik_hash, nik_is_valid, nik_normalise
+from .weighing import month_index, weighing_marks_sql
 
 # The periods the refresh stores stunting figures for (dashboards.models.Span).
 PeriodKind = Span
@@ -393,3 +396,61 @@ def measurement_rows(*, child: Child, personal: bool) -> list[MeasurementRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class GainMark:
+    """A child's latest weighing of a month and its SKDN mark (stunting.weighing)."""
+
+    child_id: int
+    measured_on: datetime.date
+    weight_kg: Decimal
+    mark: str  # N, T, O or B (WeightGain)
+    from_file: bool  # the file's mark, not the KBM rule's
+    not_gained_twice: bool  # 2T: T this month and the month before
+    below_red_line: bool  # BGM: a valid WAZ < -3
+
+
+def child_gain_marks(*, region: Region, year: int, month: int) -> list[GainMark]:
+    """Each child of one desa/kelurahan weighed in a month, with its mark, 2T and
+    BGM, by the refresh's own statement (the SKDN counts are these rows counted).
+
+    Bounded by the desa: its children by index, their weighings of the month and
+    the two before, and for a first weighing in that window one index probe.
+    """
+    sql, params = weighing_marks_sql(
+        first=(year, month),
+        last=(year, month),
+        where="AND c.region_id = %s",
+        params=[region.code],
+    )
+    wanted = month_index(year, month)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return sorted(
+        (
+            GainMark(
+                child_id=child_id,
+                measured_on=measured_on,
+                weight_kg=Decimal(weight_kg),
+                mark=mark,
+                from_file=bool(from_file),
+                not_gained_twice=bool(twice),
+                below_red_line=bool(bgm),
+            )
+            for (
+                child_id,
+                _region,
+                ym,
+                measured_on,
+                weight_kg,
+                mark,
+                from_file,
+                twice,
+                bgm,
+            ) in rows
+            if ym == wanted
+        ),
+        key=lambda row: row.child_id,
+    )

@@ -8,6 +8,7 @@ a PLKB's handful of desa, never the whole table.
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Subquery, Window
 from django.db.models.functions import Lag, RowNumber
 
@@ -19,6 +20,7 @@ from .models import (
     DashatBeneficiary,
     Measurement,
 )
+from .weighing import month_index, weighing_marks_sql
 
 # How far back a measurement still says something about a child today.
 LOOKBACK_DAYS = 400
@@ -161,6 +163,66 @@ def children_newly_stunted(
     ]
     rows.sort(key=lambda row: (-row["measured_on"].toordinal(), row["child_id"]))
     return _findings(rows, limit=limit)
+
+
+@dataclass
+class NotGaining:
+    """A child whose weight did not rise enough two months running (2T)."""
+
+    child: Child
+    measured_on: datetime.date
+    weight_kg: float
+
+
+def children_not_gaining_twice(
+    *, region_ids, today: datetime.date, limit: int = LIST_LIMIT
+) -> DueList:
+    """Children marked 2T at their latest weighing of this month or last month
+    (the SKDN marks, stunting.weighing); the latest first."""
+    if not region_ids:
+        return DueList(items=[], total=0)
+    this_month = (today.year, today.month)
+    last_month = divmod(month_index(*this_month) - 2, 12)
+    sql, params = weighing_marks_sql(
+        first=(last_month[0], last_month[1] + 1),
+        last=this_month,
+        where=f"AND c.region_id IN ({', '.join(['%s'] * len(region_ids))})",
+        params=list(region_ids),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    latest = {}
+    for (
+        child_id,
+        _region,
+        ym,
+        measured_on,
+        weight_kg,
+        _mark,
+        _file,
+        twice,
+        _bgm,
+    ) in rows:
+        if child_id not in latest or ym > latest[child_id][0]:
+            latest[child_id] = (ym, measured_on, weight_kg, twice)
+    flagged = sorted(
+        (
+            (measured_on, child_id, weight_kg)
+            for child_id, (_ym, measured_on, weight_kg, twice) in latest.items()
+            if twice
+        ),
+        key=lambda row: (-row[0].toordinal(), row[1]),
+    )
+    shown = flagged[:limit]
+    children = Child.objects.select_related("region").in_bulk([r[1] for r in shown])
+    return DueList(
+        items=[
+            NotGaining(child=children[child_id], measured_on=on, weight_kg=weight)
+            for on, child_id, weight in shown
+        ],
+        total=len(flagged),
+    )
 
 
 def audits_due(*, region_ids, today: datetime.date, limit: int = LIST_LIMIT) -> DueList:

@@ -890,6 +890,23 @@ RESOURCES = {
     "dashboard_country_get": Resource(
         False, "get", _dashboard_url("dashboard"), NO_TARGET, READ_COUNTRY
     ),
+    "skdn_desa_get": Resource(
+        False,
+        "get",
+        _dashboard_url("dashboard-skdn", DESA),
+        KAMPUNG_TARGETS,
+        READ_AGGREGATE,
+    ),
+    "skdn_kabkota_get": Resource(
+        False,
+        "get",
+        _dashboard_url("dashboard-skdn", KABKOTA),
+        KABKOTA_TARGETS,
+        READ_AGGREGATE_KABKOTA,
+    ),
+    "skdn_country_get": Resource(
+        False, "get", _dashboard_url("dashboard-skdn"), NO_TARGET, READ_COUNTRY
+    ),
     "dashboard_csv_get": Resource(
         False,
         "get",

@@ -2,6 +2,7 @@
 staff must decide; each rule's edge, and what the home pages show."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -25,12 +26,12 @@ def _child(name, *, code=JENGGOT, born=datetime.date(2024, 5, 1)):
     )
 
 
-def _measure(child, on, haz, *, implausible=False):
+def _measure(child, on, haz, *, implausible=False, weight="10"):
     """A measurement with the HAZ given (the selectors read the stored scores)."""
     return Measurement.objects.create(
         child=child,
         measured_on=on,
-        weight_kg=10,
+        weight_kg=Decimal(weight),
         height_cm=80,
         measured="standing",
         age_days=(on - child.birth_date).days,
@@ -107,6 +108,27 @@ def test_newly_stunted_is_the_latest_below_minus_two_after_one_not(kota_pekalong
     assert _ids(due) == [crossed.pk, implausible.pk]
     assert (due.items[0].haz, due.items[0].previous_haz) == (-2.01, -2.0)
     assert due.items[1].measured_on == datetime.date(2026, 10, 1)
+
+
+@pytest.mark.django_db
+def test_not_gaining_twice_is_two_months_under_the_minimum_gain(kota_pekalongan):
+    # Past 11 months the minimum gain (KBM) is 200 g a month.
+    def weighed(name, *weights, months=(9, 10, 11)):
+        child = _child(name, born=datetime.date(2025, 1, 1))
+        for month, weight in zip(months, weights, strict=True):
+            _measure(child, datetime.date(2026, month, 5), -1.0, weight=weight)
+        return child
+
+    twice = weighed("Dua Kali", "10.0", "10.1", "10.15")
+    weighed("Sekali", "10.0", "10.5", "10.6")
+    weighed("Cukup Naik", "10.0", "10.2", "10.4")
+    # 2T last month and not weighed yet this month: still on the list.
+    last_month = weighed("Bulan Lalu", "9.0", "9.1", "9.1", months=(8, 9, 10))
+
+    due = worklists.children_not_gaining_twice(region_ids=_jenggot(), today=TODAY)
+
+    assert _ids(due) == [twice.pk, last_month.pk]
+    assert due.items[0].measured_on == datetime.date(2026, 11, 5)
 
 
 @pytest.mark.django_db
