@@ -458,9 +458,9 @@ def _rounded(value):
     return value
 
 
-def boundary_simplified(geometry) -> tuple[dict, int]:
+def boundary_simplified(geometry) -> tuple[dict, int, tuple[float, float]]:
     """A valid polygon geometry simplified for a map and rounded to ~1 m, as a
-    GeoJSON dict, and its number of vertices."""
+    GeoJSON dict, its number of vertices, and a point inside it (lon, lat)."""
     low, high = TOLERANCE_RANGE
     tolerance = min(high, max(low, math.sqrt(geometry.area) * TOLERANCE_SHARE))
     simple = geometry.simplify(tolerance, preserve_topology=True)
@@ -469,9 +469,11 @@ def boundary_simplified(geometry) -> tuple[dict, int]:
     if simple.is_empty:
         simple = geometry
     geojson = mapping(simple)
+    inside = simple.representative_point()
     return (
         {"type": geojson["type"], "coordinates": _rounded(geojson["coordinates"])},
         int(shapely.get_num_coordinates(simple)),
+        (round(inside.x, DECIMALS), round(inside.y, DECIMALS)),
     )
 
 
@@ -639,10 +641,11 @@ def _problem(feature, identity, status, reason):
 
 
 @transaction.atomic
-def boundary_import(*, file, user) -> BoundaryUpload:
+def boundary_import(*, file, user, schematic=False) -> BoundaryUpload:
     """Store the boundaries of an uploaded file for the regions it matches and
     return the upload with its report; BoundaryFileError (nothing saved) when the
-    file cannot be read as a whole. `user` None: the system (the demo), anywhere."""
+    file cannot be read as a whole. `user` None: the system (the demo), anywhere;
+    `schematic`: made-up shapes, which the maps then say."""
     name = str(getattr(file, "name", "") or "")[:200]
     if file.size > MAX_BYTES:
         raise BoundaryFileError(
@@ -716,6 +719,7 @@ def boundary_import(*, file, user) -> BoundaryUpload:
         file_name=name,
         file_format=file_format,
         uploaded_by=user,
+        schematic=schematic,
         features=len(features),
         matched=len(chosen),
         problems=problems,
@@ -725,12 +729,14 @@ def boundary_import(*, file, user) -> BoundaryUpload:
     rows = []
     for region, parts, _first_number in chosen.values():
         merged = parts[0] if len(parts) == 1 else shapely.union_all(parts)
-        geometry, count = boundary_simplified(_polygons_only(merged))
+        geometry, count, (lon, lat) = boundary_simplified(_polygons_only(merged))
         rows.append(
             Boundary(
                 region=region,
                 geometry=geometry,
                 vertices=count,
+                label_lon=lon,
+                label_lat=lat,
                 upload=upload,
                 updated_at=now,
             )

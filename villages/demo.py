@@ -291,6 +291,8 @@ def boundary_demo_load() -> int:
             continue
         path = folder / name
         with path.open("rb") as handle:
-            upload = boundary_import(file=File(handle, name=name), user=None)
+            upload = boundary_import(
+                file=File(handle, name=name), user=None, schematic=True
+            )
         loaded += upload.matched
     return loaded

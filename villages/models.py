@@ -821,6 +821,8 @@ class BoundaryUpload(models.Model):
         related_name="boundary_uploads",
     )
     uploaded_at = models.DateTimeField(_("waktu unggah"), default=timezone.now)
+    # Made-up shapes (the demo's), which every map drawn from them says.
+    schematic = models.BooleanField(_("skematis, bukan batas resmi"), default=False)
     features = models.PositiveIntegerField(_("jumlah fitur"), default=0)
     matched = models.PositiveIntegerField(_("wilayah cocok"), default=0)
     repaired = models.PositiveIntegerField(_("geometri diperbaiki"), default=0)
@@ -859,6 +861,10 @@ class Boundary(models.Model):
     # A GeoJSON Polygon or MultiPolygon, coordinates rounded to 5 decimals (~1 m).
     geometry = models.JSONField(_("geometri"))
     vertices = models.PositiveIntegerField(_("jumlah titik"))
+    # A point inside the boundary (not always its centroid), where a map puts the
+    # region's tap target.
+    label_lon = models.FloatField(_("bujur titik label"))
+    label_lat = models.FloatField(_("lintang titik label"))
     upload = models.ForeignKey(
         BoundaryUpload,
         verbose_name=_("unggahan"),

@@ -59,37 +59,56 @@ def _split(cell, count, seed):
 
 
 def schematic_collection(*, kabkota, kecamatan, bounds) -> dict:
-    """A GeoJSON FeatureCollection of schematic desa/kelurahan boundaries.
+    """A GeoJSON FeatureCollection of schematic kecamatan and desa/kelurahan
+    boundaries.
 
     `kabkota` is its name, `kecamatan` a list of (code, name, [(desa code, desa
-    name), ...]); features carry BIG's attribute names (KDEPUM, WADMKD, WADMKC,
-    WADMKK) so they load through the same import as an office's file.
+    name), ...]); features carry BIG's attribute names (KDCPUM, KDEPUM, WADMKD,
+    WADMKC, WADMKK) so they load through the same import as an office's file.
     """
     features = []
     for cell, (kec_code, kec_name, desa) in zip(
         _cells(bounds, len(kecamatan)), kecamatan, strict=True
     ):
+        features.append(
+            _feature(
+                cell,
+                {
+                    "KDCPUM": kec_code,
+                    "WADMKC": kec_name,
+                    "WADMKK": kabkota,
+                    "KETERANGAN": "SKEMATIS",
+                },
+            )
+        )
         for piece, (code, name) in zip(
             _split(cell, len(desa), kec_code), desa, strict=True
         ):
-            geometry = mapping(shapely.set_precision(piece, 1e-5))
             features.append(
-                {
-                    "type": "Feature",
-                    "properties": {
+                _feature(
+                    piece,
+                    {
                         "KDEPUM": code,
                         "WADMKD": name,
                         "WADMKC": kec_name,
                         "WADMKK": kabkota,
                         "KETERANGAN": "SKEMATIS",
                     },
-                    "geometry": {
-                        "type": geometry["type"],
-                        "coordinates": _lists(geometry["coordinates"]),
-                    },
-                }
+                )
             )
     return {"type": "FeatureCollection", "keterangan": NOTE, "features": features}
+
+
+def _feature(shape, properties) -> dict:
+    geometry = mapping(shapely.set_precision(shape, 1e-5))
+    return {
+        "type": "Feature",
+        "properties": properties,
+        "geometry": {
+            "type": geometry["type"],
+            "coordinates": _lists(geometry["coordinates"]),
+        },
+    }
 
 
 def _lists(value):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     ANCESTOR_FIELD,
     LEVEL_REQUIREMENTS,
+    Boundary,
     Classification,
     ClassificationLevel,
     ClassificationProposal,
@@ -397,3 +398,49 @@ def level_requirements(
             Requirement(_("Dashat"), _("minimal 1"), str(dashats), dashats >= 1)
         )
     return rows
+
+
+@dataclass(frozen=True)
+class BoundaryArea:
+    code: str
+    name: str
+    geometry: dict
+    label_point: tuple[float, float]
+    schematic: bool  # made-up shapes (the demo's), not an office's upload
+
+
+def boundary_levels(*, region: Region) -> list[int]:
+    """The levels below `region` (kecamatan, desa/kelurahan) with any boundary."""
+    if region.level not in (RegionLevel.KABKOTA, RegionLevel.KECAMATAN):
+        return []
+    return sorted(
+        Boundary.objects.filter(
+            **{f"region__{ANCESTOR_FIELD[region.level]}": region},
+            region__level__gt=region.level,
+        )
+        .values_list("region__level", flat=True)
+        .distinct()
+    )
+
+
+def boundary_areas(*, region: Region, level: int) -> list[BoundaryArea]:
+    """The stored boundaries of the regions of `level` inside `region`, by code."""
+    rows = (
+        Boundary.objects.filter(
+            **{f"region__{ANCESTOR_FIELD[region.level]}": region},
+            region__level=level,
+        )
+        .order_by("region_id")
+        .values_list(
+            "region_id",
+            "region__name",
+            "geometry",
+            "label_lon",
+            "label_lat",
+            "upload__schematic",
+        )
+    )
+    return [
+        BoundaryArea(code, name, geometry, (lon, lat), schematic)
+        for code, name, geometry, lon, lat, schematic in rows
+    ]
