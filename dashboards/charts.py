@@ -446,7 +446,7 @@ def choropleth_figure(*, areas, indicator, min_denominator) -> dict:
     )
     layout["legend"] = {
         **layout["legend"],
-        "title": {"text": indicator.name},
+        "title": {"text": indicator.name, "side": "top"},
         "traceorder": "normal",
     }
     layout["margin"] = {"l": 4, "r": 4, "t": MARGIN_TOP, "b": MARGIN_BOTTOM}
