@@ -7,10 +7,12 @@ table next to it (the text alternative); the page builds both from the same rows
 
 import math
 
+import shapely
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from shapely.geometry import mapping, shape
 
 from kampungkb.palette import (
     LEGEND,
@@ -295,11 +297,11 @@ def map_bands(indicator) -> list[tuple[float, str, str]]:
         bands = []
         for upper, colour, name in PREVALENCE_BANDS:
             if lower == 0:
-                text = "< %s %%" % floatformat(upper, -1)
+                text = f"< {floatformat(upper, -1)} %"
             elif math.isinf(upper):
-                text = "≥ %s %%" % floatformat(lower, -1)
+                text = f"≥ {floatformat(lower, -1)} %"
             else:
-                text = "%s–%s %%" % (floatformat(lower, -1), floatformat(upper, -1))
+                text = f"{floatformat(lower, -1)}–{floatformat(upper, -1)} %"
             bands.append((upper, colour, f"{text} {name}"))
             lower = upper
         return bands
@@ -313,6 +315,41 @@ def map_bands(indicator) -> list[tuple[float, str, str]]:
 
 def _map_band(bands, value):
     return next(band for band in bands if value < band[0])
+
+
+# A map is at most ~1,000 px wide: detail finer than a thousandth of its extent
+# is invisible and only weighs on a phone (a kab/kota's 400 desa at ~1 m are 1 MB).
+MAP_RESOLUTION = 1000
+
+
+def _for_display(areas) -> list[dict]:
+    """The areas' geometries simplified to what the map can show."""
+    shapes = [shape(a.geometry) for a in areas]
+    if not shapes:
+        return []
+    west, south, east, north = shapely.total_bounds(shapes)
+    tolerance = max(east - west, north - south) / MAP_RESOLUTION
+    # 4 decimals (~11 m) once the map's pixel is larger than that.
+    decimals = 4 if tolerance >= 0.0001 else 5
+    out = []
+    for geometry in shapes:
+        simple = geometry.simplify(tolerance, preserve_topology=True)
+        if simple.is_empty:
+            simple = geometry
+        geojson = mapping(simple)
+        out.append(
+            {
+                "type": geojson["type"],
+                "coordinates": _round_coordinates(geojson["coordinates"], decimals),
+            }
+        )
+    return out
+
+
+def _round_coordinates(value, decimals):
+    if isinstance(value, list | tuple):
+        return [_round_coordinates(v, decimals) for v in value]
+    return round(value, decimals)
 
 
 def _outline(geometry) -> tuple[list, list]:
@@ -374,13 +411,14 @@ def choropleth_figure(*, areas, indicator, min_denominator) -> dict:
     Polygons are filled scatter traces on plain axes: no map tiles, no geo
     subplot, nothing fetched from outside (the bundle has no geo code at all).
     A region over too few is hatched grey ("n terlalu kecil"), one without data
-    plain grey; both are in the legend. A dot inside each region carries its
+    plain grey; both are in the legend. Outlines are simplified to the map's
+    resolution (MAP_RESOLUTION). A dot inside each region carries its
     hover text and, as customdata, its dashboard's URL: a tap drills down.
     """
     bands = map_bands(indicator)
     data = []
-    for area in areas:
-        xs, ys = _outline(area.geometry)
+    for area, geometry in zip(areas, _for_display(areas), strict=True):
+        xs, ys = _outline(geometry)
         trace = {
             "type": "scatter",
             "x": xs,

@@ -309,12 +309,40 @@ def _map(request, board):
         return None
     asked = MAP_LEVELS.get(request.GET.get("peta", ""))
     # Desa/kelurahan by default: the finest level with boundaries.
-    level = asked if asked in levels else levels[-1]
+    level = asked if asked in levels else max(levels)
     indicators = reports.map_indicators(level=level)
     indicator = next(
         (i for i in indicators if i.code == request.GET.get("indikator")),
         BY_CODE[MAP_DEFAULT_INDICATOR],
     )
+    # Drawn once until the figures or the boundaries change, like the page's data.
+    key = ":".join(
+        (
+            "dashboard-map",
+            place.code,
+            str(level),
+            indicator.code,
+            str(board.year),
+            get_language() or "",
+            board.as_of.isoformat() if board.as_of else "never",
+            levels[level].isoformat(),
+        )
+    )
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = _map_drawn(board, level, indicator)
+        cache.set(key, drawn, DATA_CACHE_SECONDS)
+    return {
+        **drawn,
+        "indicator": indicator,
+        "indicators": indicators,
+        "level": next(k for k, v in MAP_LEVELS.items() if v == level),
+        "levels": [(k, v.label) for k, v in MAP_LEVELS.items() if v in levels],
+    }
+
+
+def _map_drawn(board, level, indicator):
+    place = board.place
     areas = boundary_areas(region=place.region, level=level)
     if level == place.level + 1:
         figures = board.child_figures
@@ -331,15 +359,18 @@ def _map(request, board):
             indicator=indicator,
             min_denominator=indicator.min_denominator,
         ),
-        "rows": rows,
+        # The text alternative's rows, without the geometries.
+        "rows": [
+            {
+                "name": r.name,
+                "url": r.url,
+                "shown": r.shown,
+                "denominator": r.denominator,
+            }
+            for r in rows
+        ],
         "schematic": any(a.schematic for a in areas),
-        "indicator": indicator,
-        "indicators": indicators,
-        "level": next(k for k, v in MAP_LEVELS.items() if v == level),
-        "levels": [(k, v.label) for k, v in MAP_LEVELS.items() if v in levels],
-        "missing": len(board.children) - len(rows)
-        if level == place.level + 1
-        else 0,
+        "missing": len(board.children) - len(rows) if level == place.level + 1 else 0,
     }
 
 

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -409,18 +409,21 @@ class BoundaryArea:
     schematic: bool  # made-up shapes (the demo's), not an office's upload
 
 
-def boundary_levels(*, region: Region) -> list[int]:
-    """The levels below `region` (kecamatan, desa/kelurahan) with any boundary."""
+def boundary_levels(*, region: Region) -> dict[int, datetime.datetime]:
+    """The levels below `region` (kecamatan, desa/kelurahan) with any boundary,
+    and when their boundaries last changed (a drawn map's cache key)."""
     if region.level not in (RegionLevel.KABKOTA, RegionLevel.KECAMATAN):
-        return []
-    return sorted(
+        return {}
+    rows = (
         Boundary.objects.filter(
             **{f"region__{ANCESTOR_FIELD[region.level]}": region},
             region__level__gt=region.level,
         )
-        .values_list("region__level", flat=True)
-        .distinct()
+        .values_list("region__level")
+        .annotate(changed=Max("updated_at"))
+        .order_by("region__level")
     )
+    return dict(rows)
 
 
 def boundary_areas(*, region: Region, level: int) -> list[BoundaryArea]:
