@@ -391,3 +391,19 @@ def test_the_demo_boundaries_are_schematic_and_load_once(
         Region.objects.filter(code__startswith="33.75.", boundary__isnull=True).count()
         == 0
     )
+
+
+def test_a_double_submitted_upload_is_stored_once(client, staf):
+    client.force_login(staf)
+    page = client.get(reverse("boundary-upload")).content.decode()
+    token = page.split('name="once_token" value="', 1)[1].split('"', 1)[0]
+    answers = [
+        client.post(
+            reverse("boundary-upload"),
+            {"file": geojson(({"KDEPUM": MEDONO}, square())), "once_token": token},
+        )
+        for _twice in range(2)
+    ]
+    upload = BoundaryUpload.objects.get()
+    detail = reverse("boundary-upload-detail", args=[upload.pk])
+    assert [a["Location"] for a in answers] == [detail, detail]
