@@ -79,6 +79,7 @@ from stunting.models import (  # noqa: E402
 )
 from tests.urlwalk import fill, url_patterns  # noqa: E402
 from villages.models import (  # noqa: E402
+    BoundaryUpload,
     Classification,
     ClassificationProposal,
     FieldOfficer,
@@ -146,6 +147,9 @@ PICKERS = {
     "import": lambda s: (
         ImportBatch.objects.order_by("-pk").values_list("pk", flat=True).first()
     ),
+    "boundary-upload": lambda s: (
+        BoundaryUpload.objects.order_by("-pk").values_list("pk", flat=True).first()
+    ),
     "refresh": lambda s: (
         RefreshRun.objects.order_by("-pk").values_list("pk", flat=True).first()
     ),
@@ -195,6 +199,8 @@ TABLE = {
     "region-detail": {"code": "region"},
     "kampung-create": {},
     "register-upload": {},
+    "boundary-upload": {},
+    "boundary-upload-detail": {"pk": "boundary-upload"},
     "register-template": {},
     "kampung-detail": {"pk": "kampung"},
     "kampung-edit": {"pk": "kampung"},

@@ -7,10 +7,12 @@ table next to it (the text alternative); the page builds both from the same rows
 
 import math
 
+import shapely
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from shapely.geometry import mapping, shape
 
 from kampungkb.palette import (
     LEGEND,
@@ -21,7 +23,7 @@ from kampungkb.palette import (
 )
 from villages.models import RegionLevel
 
-from .reports import CLASS_CODES, class_label
+from .reports import CLASS_CODES, SmallN, class_label
 
 # static/js/figure.js hides the toolbar and puts the legend below the plot on a
 # phone, where the toolbar would cover the legend.
@@ -40,6 +42,17 @@ PREVALENCE_BANDS = (
     (math.inf, "#d73027", gettext_lazy("sangat tinggi")),
 )
 NO_DATA_COLOUR = "#c8ced4"
+# Other rates on a map (coverage, readiness): five equal bands of one blue.
+RATE_BANDS = (
+    (20, "#eff3ff"),
+    (40, "#bdd7e7"),
+    (60, "#6baed6"),
+    (80, "#3182bd"),
+    (math.inf, "#08519c"),
+)
+STUNTING_CODES = ("stunting_measured", "stunting_severe_measured")
+# A region whose rate is over too few is hatched, unlike one with no data at all.
+SMALL_N_PATTERN = {"shape": "/", "bgcolor": SMALL_N_COLOUR, "fgcolor": "#7b8794"}
 ROOT_ID = "root"
 
 
@@ -316,4 +329,205 @@ def skdn_figure(*, rows) -> dict:
         xaxis={"title": {"text": _("Bulan")}},
         yaxis={"title": {"text": "%"}, "range": [0, 105]},
     )
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def map_bands(indicator) -> list[tuple[float, str, str]]:
+    """The map's colour bands for an indicator: (upper bound, colour, legend text)."""
+    if indicator.code in STUNTING_CODES:
+        lower = 0
+        bands = []
+        for upper, colour, name in PREVALENCE_BANDS:
+            if lower == 0:
+                text = f"< {floatformat(upper, -1)} %"
+            elif math.isinf(upper):
+                text = f"≥ {floatformat(lower, -1)} %"
+            else:
+                text = f"{floatformat(lower, -1)}–{floatformat(upper, -1)} %"
+            bands.append((upper, colour, f"{text} {name}"))
+            lower = upper
+        return bands
+    bands, lower = [], 0
+    for upper, colour in RATE_BANDS:
+        text = f"≥ {lower} %" if math.isinf(upper) else f"{lower}–{upper} %"
+        bands.append((upper, colour, text))
+        lower = upper
+    return bands
+
+
+def _map_band(bands, value):
+    return next(band for band in bands if value < band[0])
+
+
+# A map is at most ~1,000 px wide: detail finer than a thousandth of its extent
+# is invisible and only weighs on a phone (a kab/kota's 400 desa at ~1 m are 1 MB).
+MAP_RESOLUTION = 1000
+
+
+def _for_display(areas) -> list[dict]:
+    """The areas' geometries simplified to what the map can show."""
+    shapes = [shape(a.geometry) for a in areas]
+    if not shapes:
+        return []
+    west, south, east, north = shapely.total_bounds(shapes)
+    tolerance = max(east - west, north - south) / MAP_RESOLUTION
+    # 4 decimals (~11 m) once the map's pixel is larger than that.
+    decimals = 4 if tolerance >= 0.0001 else 5
+    out = []
+    for geometry in shapes:
+        simple = geometry.simplify(tolerance, preserve_topology=True)
+        if simple.is_empty:
+            simple = geometry
+        geojson = mapping(simple)
+        out.append(
+            {
+                "type": geojson["type"],
+                "coordinates": _round_coordinates(geojson["coordinates"], decimals),
+            }
+        )
+    return out
+
+
+def _round_coordinates(value, decimals):
+    if isinstance(value, list | tuple):
+        return [_round_coordinates(v, decimals) for v in value]
+    return round(value, decimals)
+
+
+def _outline(geometry) -> tuple[list, list]:
+    """A Polygon/MultiPolygon's rings as one path: x and y, rings split by None."""
+    polygons = (
+        [geometry["coordinates"]]
+        if geometry["type"] == "Polygon"
+        else geometry["coordinates"]
+    )
+    xs, ys = [], []
+    for polygon in polygons:
+        for ring in polygon:
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs.extend(point[0] for point in ring)
+            ys.extend(point[1] for point in ring)
+    return xs, ys
+
+
+def _area_text(area, indicator) -> str:
+    counted = f" {indicator.counted}" if indicator.counted else ""
+    if area.shown is None:
+        value = _("belum ada data")
+    elif isinstance(area.shown, SmallN):
+        value = _("n terlalu kecil (n = %(n)s%(counted)s)") % {
+            "n": number_format(round(area.shown.denominator), force_grouping=True),
+            "counted": counted,
+        }
+    else:
+        value = _("%(percent)s %% (n = %(n)s%(counted)s)") % {
+            "percent": floatformat(area.shown, 1),
+            "n": number_format(round(area.denominator or 0), force_grouping=True),
+            "counted": counted,
+        }
+    return f"<b>{area.name}</b><br>{value}"
+
+
+def _legend_entry(name, colour, pattern=None) -> dict:
+    entry = {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "lines",
+        "fill": "toself",
+        "fillcolor": colour,
+        "line": {"color": "#52606d", "width": 1},
+        "name": name,
+        "hoverinfo": "skip",
+    }
+    if pattern:
+        entry["fillpattern"] = pattern
+    return entry
+
+
+def choropleth_figure(*, areas, indicator, min_denominator) -> dict:
+    """Regions drawn from their boundaries, coloured by an indicator's band.
+
+    Polygons are filled scatter traces on plain axes: no map tiles, no geo
+    subplot, nothing fetched from outside (the bundle has no geo code at all).
+    A region over too few is hatched grey ("n terlalu kecil"), one without data
+    plain grey; both are in the legend. Outlines are simplified to the map's
+    resolution (MAP_RESOLUTION). A dot inside each region carries its
+    hover text and, as customdata, its dashboard's URL: a tap drills down.
+    """
+    bands = map_bands(indicator)
+    data = []
+    for area, geometry in zip(areas, _for_display(areas), strict=True):
+        xs, ys = _outline(geometry)
+        trace = {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "lines",
+            "fill": "toself",
+            "line": {"color": "#52606d", "width": 0.8},
+            "hoveron": "fills",
+            "name": _area_text(area, indicator),
+            "hoverinfo": "name",
+            "showlegend": False,
+        }
+        if area.shown is None:
+            trace["fillcolor"] = NO_DATA_COLOUR
+        elif isinstance(area.shown, SmallN):
+            trace["fillcolor"] = SMALL_N_COLOUR
+            trace["fillpattern"] = SMALL_N_PATTERN
+        else:
+            trace["fillcolor"] = _map_band(bands, area.shown)[1]
+        data.append(trace)
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [a.label_point[0] for a in areas],
+            "y": [a.label_point[1] for a in areas],
+            "text": [_area_text(a, indicator) for a in areas],
+            "customdata": [a.url for a in areas],
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {
+                "size": 10,
+                "color": "#1f2933",
+                "opacity": 0.75,
+                "line": {"color": "#ffffff", "width": 1.5},
+            },
+            "showlegend": False,
+            "name": "drill",
+        }
+    )
+    data.extend(_legend_entry(text, colour) for _upper, colour, text in bands)
+    data.append(
+        _legend_entry(
+            _("n terlalu kecil (kurang dari %(n)s)") % {"n": min_denominator},
+            SMALL_N_COLOUR,
+            SMALL_N_PATTERN,
+        )
+    )
+    data.append(_legend_entry(_("belum ada data"), NO_DATA_COLOUR))
+    latitudes = [a.label_point[1] for a in areas] or [0]
+    middle = sum(latitudes) / len(latitudes)
+    layout = _layout(
+        height=460,
+        xaxis={"visible": False, "fixedrange": False},
+        yaxis={
+            "visible": False,
+            # A degree of latitude is longer than one of longitude away from
+            # the equator: keep shapes undistorted.
+            "scaleanchor": "x",
+            "scaleratio": round(1 / math.cos(math.radians(middle)), 4),
+        },
+        hovermode="closest",
+        dragmode="pan",
+    )
+    layout["legend"] = {
+        **layout["legend"],
+        "title": {"text": indicator.name, "side": "top"},
+        "traceorder": "normal",
+    }
+    layout["margin"] = {"l": 4, "r": 4, "t": MARGIN_TOP, "b": MARGIN_BOTTOM}
     return {"data": data, "layout": layout, "config": CONFIG}

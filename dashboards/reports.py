@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from html import escape
 
+from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -16,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stunting.models import PrevalenceSource
+from villages.models import RegionLevel
 
 from .indicators import (
     BY_CODE,
@@ -677,3 +679,49 @@ def treemap_tiles(*, children, figures) -> list[Tile]:
             )
         )
     return tiles
+
+
+@dataclass(frozen=True)
+class MapArea:
+    """A region of a map: its boundary and its value of the chosen indicator."""
+
+    code: str
+    name: str
+    url: str
+    geometry: dict
+    label_point: tuple[float, float]
+    shown: float | SmallN | None  # the value, SmallN when over too few, None: no data
+    denominator: float | None
+
+
+def map_indicators(*, level: int) -> list[Indicator]:
+    """The indicators a map of regions at `level` may be coloured by: rates with a
+    figure at that level (a desa/kelurahan map has no kecamatan-only figure)."""
+    return [
+        i
+        for i in INDICATORS
+        if i.unit == PERCENT
+        and i.rolls_up
+        and applies(i, level)
+        and (i.per_desa or level < RegionLevel.DESA)
+    ]
+
+
+def map_areas(*, areas, figures, indicator: Indicator, level: int) -> list[MapArea]:
+    """Boundaries (villages.selectors.BoundaryArea) with their snapshot figures."""
+    out = []
+    for area in areas:
+        mine = figures.get(area.code, {})
+        figure = mine.get(indicator.code)
+        out.append(
+            MapArea(
+                area.code,
+                area.name,
+                reverse("dashboard", args=[area.code]),
+                area.geometry,
+                area.label_point,
+                value_of(mine, indicator, level=level, computed=True, guard=True),
+                figure.denominator if figure else None,
+            )
+        )
+    return out

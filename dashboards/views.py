@@ -36,6 +36,8 @@ from villages.models import (
     RumahDataKu,
 )
 from villages.selectors import (
+    boundary_areas,
+    boundary_levels,
     kampung_list_for,
     kampung_profile,
     kampung_readiness_items,
@@ -219,6 +221,8 @@ def _dashboard_page(request, code, *, home=False):
     if request.GET.get("cetak"):
         return render(request, "dashboards/print.html", context)
     context["data_html"], context["has_figures"] = _data_html(request, board, context)
+    context["map"] = _map(request, board)
+    context["has_figures"] = context["has_figures"] or bool(context["map"])
     if place.is_desa:
         context["kampung"] = _kampung_card(request.user, place.region)
     return render(request, "dashboards/dashboard.html", context)
@@ -368,6 +372,88 @@ def skdn_page(request, code):
             "rows_readable": code_within(place.code, user_scope(request.user).read),
         },
     )
+
+
+# ?peta= of a kab/kota's map: its kecamatan or its desa/kelurahan.
+MAP_LEVELS = {"kecamatan": RegionLevel.KECAMATAN, "desa": RegionLevel.DESA}
+MAP_DEFAULT_INDICATOR = "stunting_measured"
+
+
+def _map(request, board):
+    """The choropleth of the region's children (or a kab/kota's desa/kelurahan)
+    when they have boundaries: the figure, the levels and indicators to pick
+    from, and the rows of its text alternative. None without boundaries."""
+    place = board.place
+    if place.region is None:
+        return None
+    levels = boundary_levels(region=place.region)
+    if not levels:
+        return None
+    asked = MAP_LEVELS.get(request.GET.get("peta", ""))
+    # Desa/kelurahan by default: the finest level with boundaries.
+    level = asked if asked in levels else max(levels)
+    indicators = reports.map_indicators(level=level)
+    indicator = next(
+        (i for i in indicators if i.code == request.GET.get("indikator")),
+        BY_CODE[MAP_DEFAULT_INDICATOR],
+    )
+    # Drawn once until the figures or the boundaries change, like the page's data.
+    key = ":".join(
+        (
+            "dashboard-map",
+            place.code,
+            str(level),
+            indicator.code,
+            str(board.year),
+            get_language() or "",
+            board.as_of.isoformat() if board.as_of else "never",
+            levels[level].isoformat(),
+        )
+    )
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = _map_drawn(board, level, indicator)
+        cache.set(key, drawn, DATA_CACHE_SECONDS)
+    return {
+        **drawn,
+        "indicator": indicator,
+        "indicators": indicators,
+        "level": next(k for k, v in MAP_LEVELS.items() if v == level),
+        "levels": [(k, v.label) for k, v in MAP_LEVELS.items() if v in levels],
+    }
+
+
+def _map_drawn(board, level, indicator):
+    place = board.place
+    areas = boundary_areas(region=place.region, level=level)
+    if level == place.level + 1:
+        figures = board.child_figures
+    else:
+        figures = selectors.region_figures(
+            region_codes=[a.code for a in areas], year=board.year
+        )
+    rows = reports.map_areas(
+        areas=areas, figures=figures, indicator=indicator, level=level
+    )
+    return {
+        "figure": charts.choropleth_figure(
+            areas=rows,
+            indicator=indicator,
+            min_denominator=indicator.min_denominator,
+        ),
+        # The text alternative's rows, without the geometries.
+        "rows": [
+            {
+                "name": r.name,
+                "url": r.url,
+                "shown": r.shown,
+                "denominator": r.denominator,
+            }
+            for r in rows
+        ],
+        "schematic": any(a.schematic for a in areas),
+        "missing": len(board.children) - len(rows) if level == place.level + 1 else 0,
+    }
 
 
 def _kampung_card(user, region):

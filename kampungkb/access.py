@@ -54,6 +54,8 @@ ROLE_ACTIONS = {
         "prevalence.change",
         "dashat.change",
         "audit.change",
+        # Region boundaries for the maps (villages.boundaries).
+        "boundary.change",
         # Ask for a full recomputation of the dashboards' figures.
         "indicator.refresh",
         # Evaluation cycles, rubrics, evaluator assignments, results, awards.

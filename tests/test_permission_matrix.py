@@ -45,6 +45,7 @@ officer's only desa, a launch's Kampung KB outside the editor's scope).
 
 import datetime
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -66,6 +67,8 @@ from kampungkb.access import ROLE_ACTIONS
 from kampungkb.models import Role, User
 from kampungkb.services import user_create
 from villages.models import (
+    Boundary,
+    BoundaryUpload,
     Classification,
     ClassificationBasis,
     ClassificationProposal,
@@ -412,6 +415,20 @@ class Resource:
     prepare: Callable | None = None  # (ctx, target) -> None, before the request
 
 
+def _boundary_file(code):
+    """A GeoJSON boundary (villages.boundaries) of one desa/kelurahan."""
+    square = [[109.6, -6.9], [109.61, -6.9], [109.61, -6.89], [109.6, -6.89]]
+    feature = {
+        "type": "Feature",
+        "properties": {"KDEPUM": code},
+        "geometry": {"type": "Polygon", "coordinates": [[*square, square[0]]]},
+    }
+    return SimpleUploadedFile(
+        "batas.geojson",
+        json.dumps({"type": "FeatureCollection", "features": [feature]}).encode(),
+    )
+
+
 def _register_file(code):
     """A Kampung KB register (villages.register) of one row for this desa."""
     book = Workbook()
@@ -725,6 +742,35 @@ RESOURCES = {
         state=lambda ctx, t: KampungKB.objects.filter(
             region=NEW_KAMPUNG_DESA[t]
         ).exists(),
+    ),
+    "boundary_upload_get": Resource(
+        False, "get", _fixed_url("boundary-upload"), NO_TARGET, staff_only(200)
+    ),
+    # Staff's feature outside 33.75 is reported unmatched: nothing stored.
+    "boundary_upload_post": Resource(
+        False,
+        "post",
+        _fixed_url("boundary-upload"),
+        KABKOTA_TARGETS,
+        kabkota_create(302, refused=NoEffect(302)),
+        data=lambda ctx, t: {"file": _boundary_file(DESA[t])},
+        state=lambda ctx, t: Boundary.objects.filter(region=DESA[t]).exists(),
+    ),
+    # An upload's report: its uploader's (staff) and administrators'.
+    "boundary_upload_detail_get": Resource(
+        False,
+        "get",
+        lambda ctx, t: reverse(
+            "boundary-upload-detail",
+            args=[
+                BoundaryUpload.objects.filter(uploaded_by=ctx.users["staf"]).get().pk
+            ],
+        ),
+        NO_TARGET,
+        staff_only(200),
+        prepare=lambda ctx, t: BoundaryUpload.objects.get_or_create(
+            uploaded_by_id=ctx.users["staf"], file_name="batas.geojson"
+        ),
     ),
     "launch_list_get": Resource(
         False, "get", _fixed_url("launch-list"), NO_TARGET, EVERYONE

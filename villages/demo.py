@@ -7,10 +7,14 @@ twice adds nothing.
 """
 
 from datetime import date
+from pathlib import Path
 
+from django.core.files import File
 from django.db import transaction
 
+from .boundaries import boundary_import
 from .models import (
+    BoundaryUpload,
     ClassificationBasis,
     ClassificationLevel,
     KampungKB,
@@ -268,3 +272,27 @@ def demo_load() -> int:
         if not Region.objects.filter(code=prefix).exists():
             region_load(prefix=prefix)
     return _load_kota() + _load_kabupaten()
+
+
+# SCHEMATIC boundaries (made up, not official; see the files' "keterangan"), loaded
+# through the same import as an office's upload so the dashboards show a map.
+DEMO_BOUNDARY_FILES = (
+    "kota_pekalongan_batas_skematis.geojson",
+    "kabupaten_pekalongan_batas_skematis.geojson",
+)
+
+
+def boundary_demo_load() -> int:
+    """Load the demo's schematic boundaries once; returns how many regions got one."""
+    loaded = 0
+    folder = Path(__file__).resolve().parent / "demo_data"
+    for name in DEMO_BOUNDARY_FILES:
+        if BoundaryUpload.objects.filter(file_name=name, uploaded_by=None).exists():
+            continue
+        path = folder / name
+        with path.open("rb") as handle:
+            upload = boundary_import(
+                file=File(handle, name=name), user=None, schematic=True
+            )
+        loaded += upload.matched
+    return loaded

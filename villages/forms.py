@@ -397,3 +397,18 @@ class KampungCreateForm(forms.Form):
             kampung_create_desa, regions, label=_label(KampungKB, "region")
         )
         self.order_fields(["region"])
+
+
+class BoundaryUploadForm(forms.Form):
+    """A boundary file of kecamatan or desa/kelurahan, read by villages.boundaries."""
+
+    file = forms.FileField(
+        label=_("Berkas batas wilayah (GeoJSON, Shapefile .zip, KML/KMZ)"),
+        help_text=_(
+            "Satu fitur per kecamatan atau desa/kelurahan, koordinat WGS84 (derajat). "
+            "Shapefile: .shp, .shx, .dbf dan .prj dalam satu .zip."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".geojson,.json,.zip,.kml,.kmz"}
+        ),
+    )

@@ -796,3 +796,89 @@ class FormationTarget(models.Model):
             )
         if self.year is not None and not 2014 <= self.year <= 2100:
             raise ValidationError({"year": _("Tahun harus antara 2014 dan 2100.")})
+
+
+class BoundaryFormat(models.TextChoices):
+    GEOJSON = "geojson", _("GeoJSON")
+    SHAPEFILE = "shapefile", _("Shapefile (.zip)")
+    KML = "kml", _("KML/KMZ")
+
+
+class BoundaryUpload(models.Model):
+    """A boundary file an office uploaded, with what became of each feature."""
+
+    file_name = models.CharField(_("nama berkas"), max_length=200)
+    file_format = models.CharField(
+        _("format"), max_length=10, choices=BoundaryFormat.choices
+    )
+    uploaded_by = models.ForeignKey(
+        "kampungkb.User",
+        verbose_name=_("diunggah oleh"),
+        on_delete=models.PROTECT,
+        # None: loaded by the system (the demo's schematic boundaries).
+        null=True,
+        blank=True,
+        related_name="boundary_uploads",
+    )
+    uploaded_at = models.DateTimeField(_("waktu unggah"), default=timezone.now)
+    # Made-up shapes (the demo's), which every map drawn from them says.
+    schematic = models.BooleanField(_("skematis, bukan batas resmi"), default=False)
+    features = models.PositiveIntegerField(_("jumlah fitur"), default=0)
+    matched = models.PositiveIntegerField(_("wilayah cocok"), default=0)
+    repaired = models.PositiveIntegerField(_("geometri diperbaiki"), default=0)
+    unmatched = models.PositiveIntegerField(_("fitur tidak cocok"), default=0)
+    refused = models.PositiveIntegerField(_("geometri ditolak"), default=0)
+    # One entry per feature not stored as it came: {"feature": 3, "name": "...",
+    # "status": "unmatched" | "refused" | "repaired" | "merged", "reason": "..."}.
+    problems = models.JSONField(_("laporan"), default=list, blank=True)
+
+    # Readable by whoever reads the regions its boundaries were stored for; the
+    # uploader always sees their own (views filter by uploaded_by as well).
+    scope_paths = ("boundaries__region",)
+
+    class Meta:
+        verbose_name = _("unggahan batas wilayah")
+        verbose_name_plural = pgettext_lazy("plural", "unggahan batas wilayah")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class Boundary(models.Model):
+    """A region's boundary: validated, simplified GeoJSON (WGS84), stored once.
+
+    A new upload for the region replaces it.
+    """
+
+    region = models.OneToOneField(
+        Region,
+        verbose_name=_("wilayah"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="boundary",
+    )
+    # A GeoJSON Polygon or MultiPolygon, coordinates rounded to 5 decimals (~1 m).
+    geometry = models.JSONField(_("geometri"))
+    vertices = models.PositiveIntegerField(_("jumlah titik"))
+    # A point inside the boundary (not always its centroid), where a map puts the
+    # region's tap target.
+    label_lon = models.FloatField(_("bujur titik label"))
+    label_lat = models.FloatField(_("lintang titik label"))
+    upload = models.ForeignKey(
+        BoundaryUpload,
+        verbose_name=_("unggahan"),
+        on_delete=models.PROTECT,
+        related_name="boundaries",
+    )
+    updated_at = models.DateTimeField(_("diperbarui"), default=timezone.now)
+
+    scope_paths = ("region",)
+
+    class Meta:
+        verbose_name = _("batas wilayah")
+        verbose_name_plural = pgettext_lazy("plural", "batas wilayah")
+        ordering = ["region"]
+
+    def __str__(self):
+        return str(self.region)

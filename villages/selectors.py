@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     ANCESTOR_FIELD,
     LEVEL_REQUIREMENTS,
+    Boundary,
     Classification,
     ClassificationLevel,
     ClassificationProposal,
@@ -408,3 +409,52 @@ def level_requirements(
             Requirement(_("Dashat"), _("minimal 1"), str(dashats), dashats >= 1)
         )
     return rows
+
+
+@dataclass(frozen=True)
+class BoundaryArea:
+    code: str
+    name: str
+    geometry: dict
+    label_point: tuple[float, float]
+    schematic: bool  # made-up shapes (the demo's), not an office's upload
+
+
+def boundary_levels(*, region: Region) -> dict[int, datetime.datetime]:
+    """The levels below `region` (kecamatan, desa/kelurahan) with any boundary,
+    and when their boundaries last changed (a drawn map's cache key)."""
+    if region.level not in (RegionLevel.KABKOTA, RegionLevel.KECAMATAN):
+        return {}
+    rows = (
+        Boundary.objects.filter(
+            **{f"region__{ANCESTOR_FIELD[region.level]}": region},
+            region__level__gt=region.level,
+        )
+        .values_list("region__level")
+        .annotate(changed=Max("updated_at"))
+        .order_by("region__level")
+    )
+    return dict(rows)
+
+
+def boundary_areas(*, region: Region, level: int) -> list[BoundaryArea]:
+    """The stored boundaries of the regions of `level` inside `region`, by code."""
+    rows = (
+        Boundary.objects.filter(
+            **{f"region__{ANCESTOR_FIELD[region.level]}": region},
+            region__level=level,
+        )
+        .order_by("region_id")
+        .values_list(
+            "region_id",
+            "region__name",
+            "geometry",
+            "label_lon",
+            "label_lat",
+            "upload__schematic",
+        )
+    )
+    return [
+        BoundaryArea(code, name, geometry, (lon, lat), schematic)
+        for code, name, geometry, lon, lat, schematic in rows
+    ]

@@ -12,6 +12,12 @@ urlpatterns = [
         views.register_template,
         name="register-template",
     ),
+    path("batas/unggah/", views.boundary_upload, name="boundary-upload"),
+    path(
+        "batas/unggah/<int:pk>/",
+        views.boundary_upload_detail,
+        name="boundary-upload-detail",
+    ),
     path("kampung/<int:pk>/", views.kampung_detail, name="kampung-detail"),
     path("kampung/<int:pk>/ubah/", views.kampung_edit, name="kampung-edit"),
     path(

@@ -22,7 +22,7 @@ from kampungkb.once import once_only
 from kampungkb.profile import kampung_facts
 from kampungkb.uploads import evidence_response
 
-from . import register, services
+from . import boundaries, register, services
 from .choices import (
     assignment_desa,
     kampung_create_desa,
@@ -32,6 +32,7 @@ from .choices import (
 )
 from .forms import (
     AssignForm,
+    BoundaryUploadForm,
     DecisionForm,
     KampungCreateForm,
     KampungForm,
@@ -46,6 +47,7 @@ from .forms import (
     add_service_errors,
 )
 from .models import (
+    BoundaryUpload,
     ClassificationProposal,
     FieldOfficer,
     FormationTarget,
@@ -258,6 +260,45 @@ def register_upload(request):
         )
     return render(
         request, "villages/register_upload.html", {"form": form, "report": report}
+    )
+
+
+@once_only
+def boundary_upload(request):
+    require(request.user, "boundary.change")
+    form = BoundaryUploadForm(_post(request), request.FILES or None)
+    if form.is_valid():
+        try:
+            upload = boundaries.boundary_import(
+                file=form.cleaned_data["file"], user=request.user
+            )
+        except boundaries.BoundaryFileError as exc:
+            form.add_error("file", exc.messages)
+        else:
+            return redirect("boundary-upload-detail", pk=upload.pk)
+    return render(
+        request,
+        "villages/boundary_upload.html",
+        {
+            "form": form,
+            "uploads": BoundaryUpload.objects.filter(uploaded_by=request.user)[:10],
+        },
+    )
+
+
+def boundary_upload_detail(request, pk):
+    """An upload's report: for whoever uploaded it (the report names features of
+    their own file) and administrators."""
+    require(request.user, "boundary.change")
+    uploads = BoundaryUpload.objects.all()
+    if request.user.effective_role != Role.ADMIN:
+        uploads = uploads.filter(uploaded_by=request.user)
+    upload = get_object_or_404(uploads, pk=pk)
+    regions = Region.objects.filter(boundary__upload=upload).order_by("code")
+    return render(
+        request,
+        "villages/boundary_upload_detail.html",
+        {"upload": upload, "regions": regions[:500], "region_count": regions.count()},
     )
 
 

@@ -1,4 +1,4 @@
-/* Dashboard pages: draw the Plotly figures, drill down from the treemap, sort the
+/* Dashboard pages: draw the Plotly figures, drill down from the treemap and map, sort the
    indicator table in place and print. No inline script: each figure comes in a
    json_script element named by its chart's data-figure attribute. Without this
    file everything still works: tables sort by link, tiles are listed as links. */
@@ -19,6 +19,17 @@
         fig = window.kkbFitFigure(fig);
       }
       window.Plotly.newPlot(box, fig.data, fig.layout, fig.config).then(function (gd) {
+        if (box.hasAttribute("data-drill")) {
+          // A map: tapping a region's dot opens its dashboard (its customdata).
+          gd.on("plotly_click", function (event) {
+            var point = event && event.points && event.points[0];
+            var url = point && point.customdata;
+            if (typeof url === "string" && url.charAt(0) === "/") {
+              window.location.assign(url);
+            }
+          });
+          return;
+        }
         var treemap = fig.data.some(function (trace) { return trace.type === "treemap"; });
         if (!treemap) {
           return;

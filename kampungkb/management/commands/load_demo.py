@@ -6,7 +6,7 @@ from evaluations.demo import evaluation_demo_load, evaluation_demo_scores
 from kampungkb.models import Role
 from kampungkb.services import temporary_password, user_create
 from stunting.demo import stunting_demo_load
-from villages.demo import demo_load
+from villages.demo import boundary_demo_load, demo_load
 from villages.models import Region
 
 DEMO_ADMIN = "admin"
@@ -32,6 +32,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = demo_load()
         self.stdout.write(f"Demo registry: {created} Kampung KB created.")
+        boundaries = boundary_demo_load()
+        self.stdout.write(
+            f"Demo maps: {boundaries} SCHEMATIC (not official) region boundaries loaded."
+        )
         stunting = stunting_demo_load()
         self.stdout.write(
             "Demo stunting: {reported} reported figures, {children} SYNTHETIC children "
