@@ -99,8 +99,7 @@ def _kind_facts(user, alert):
             (_("Kenaikan"), _("%(rise)s poin persen") % v),
             (
                 _("Aturan"),
-                _("naik lebih dari %(points)s poin, minimal %(min_children)s anak")
-                % v,
+                _("naik lebih dari %(points)s poin, minimal %(min_children)s anak") % v,
             ),
         ]
     if alert.kind in (AlertKind.NEWLY_STUNTED, AlertKind.HAZ_DROP):
@@ -111,9 +110,7 @@ def _kind_facts(user, alert):
             (_("Diukur terakhir"), _day(user, alert, v["on"])),
         ]
         if alert.kind == AlertKind.HAZ_DROP:
-            facts.append(
-                (_("Aturan"), _("turun lebih dari %(threshold)s SD") % v)
-            )
+            facts.append((_("Aturan"), _("turun lebih dari %(threshold)s SD") % v))
         return facts
     if alert.kind == AlertKind.AUDIT_OVERDUE:
         return [
@@ -157,7 +154,9 @@ def _links(user, alert):
     if alert.kind in (AlertKind.NEWLY_STUNTED, AlertKind.HAZ_DROP) and can(
         user, "measurement.add", alert.region
     ):
-        links.append((_("Catat pengukuran"), reverse("child-detail", args=[alert.child_id])))
+        links.append(
+            (_("Catat pengukuran"), reverse("child-detail", args=[alert.child_id]))
+        )
     return links
 
 
@@ -256,22 +255,25 @@ def alert_act(request, pk):
     if not form.is_valid():
         return _detail(request, alert, form, status=400)
     action = form.cleaned_data["action"]
-    needed = (
-        "alert.close" if action == AlertActionKind.CLOSE else "alert.acknowledge"
-    )
+    needed = "alert.close" if action == AlertActionKind.CLOSE else "alert.acknowledge"
     if not can(request.user, needed, alert.region):
         raise PermissionDenied
     try:
         done = services.alert_act(
-            alert=alert, user=request.user, action=action, note=form.cleaned_data["note"]
+            alert=alert,
+            user=request.user,
+            action=action,
+            note=form.cleaned_data["note"],
         )
     except ValidationError as exc:
         add_service_errors(form, exc)
         return _detail(request, alert, form)
     if done is None:
-        messages.info(request, _("Peringatan ini sudah %(status)s.") % {
-            "status": alert.get_status_display().lower()
-        })
+        messages.info(
+            request,
+            _("Peringatan ini sudah %(status)s.")
+            % {"status": alert.get_status_display().lower()},
+        )
     elif action == AlertActionKind.CLOSE:
         messages.success(request, _("Peringatan ditutup."))
     else:
@@ -341,8 +343,10 @@ def _rule_for(rules: Rules, region) -> AlertRule:
 
 def alert_rule_edit(request, code, kind):
     user = request.user
-    if kind not in KINDS or not can(user, "alert.rule"):
-        raise Http404 if kind not in KINDS else PermissionDenied
+    if kind not in KINDS:
+        raise Http404
+    if not can(user, "alert.rule"):
+        raise PermissionDenied
     if code == COUNTRY_CODE:
         if user_scope(user).write is not None:
             raise PermissionDenied

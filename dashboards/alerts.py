@@ -219,10 +219,14 @@ def _before(ref="measured_on"):
 
 def _latest_recent(*, within, today):
     """Each child's latest valid measurement if it is recent, with the one before."""
-    later = _valid().filter(child=OuterRef("child"), measured_on__gt=OuterRef("measured_on"))
+    later = _valid().filter(
+        child=OuterRef("child"), measured_on__gt=OuterRef("measured_on")
+    )
     return (
         _valid()
-        .filter(_region_q(within, "child__region"), measured_on__gte=today - CHILD_WINDOW)
+        .filter(
+            _region_q(within, "child__region"), measured_on__gte=today - CHILD_WINDOW
+        )
         .filter(~Exists(later))
         .annotate(
             previous_haz=Subquery(_before().values("haz")[:1]),
@@ -366,7 +370,9 @@ def dashat_no_end(*, within, years, rules, today):
             follow_up_end__gte=today - datetime.timedelta(days=longest) - CHILD_WINDOW,
         )
         .filter(~Exists(measured))
-        .values("pk", "child_id", "dashat_id", "dashat__kampung__region_id", "follow_up_end")
+        .values(
+            "pk", "child_id", "dashat_id", "dashat__kampung__region_id", "follow_up_end"
+        )
     )
     for row in rows:
         region = row["dashat__kampung__region_id"]

@@ -49,7 +49,9 @@ class AlertRuleForm(forms.Form):
     active = forms.BooleanField(
         label=_("Aktif"),
         required=False,
-        help_text=_("Matikan untuk tidak memunculkan peringatan jenis ini di wilayah ini."),
+        help_text=_(
+            "Matikan untuk tidak memunculkan peringatan jenis ini di wilayah ini."
+        ),
     )
     points = forms.DecimalField(
         label=_("Kenaikan lebih dari (poin persen)"),
@@ -69,7 +71,10 @@ class AlertRuleForm(forms.Form):
     )
     span = forms.ChoiceField(
         label=_("Bandingkan"),
-        choices=[(Span.QUARTER, _("triwulan berturut-turut")), (Span.YEAR, _("tahun berturut-turut"))],
+        choices=[
+            (Span.QUARTER, _("triwulan berturut-turut")),
+            (Span.YEAR, _("tahun berturut-turut")),
+        ],
     )
     haz_drop = forms.DecimalField(
         label=_("Penurunan TB/U lebih dari (SD)"),

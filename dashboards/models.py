@@ -256,14 +256,20 @@ class AlertRule(models.Model):
     )
     active = models.BooleanField(_("aktif"), default=True)
     points = models.DecimalField(
-        _("kenaikan (poin persen)"), max_digits=4, decimal_places=1, default=Decimal("5.0")
+        _("kenaikan (poin persen)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("5.0"),
     )
     min_children = models.PositiveIntegerField(_("minimal anak diukur"), default=30)
     span = models.CharField(
         _("periode"), max_length=8, choices=Span.choices, default=Span.QUARTER
     )
     haz_drop = models.DecimalField(
-        _("penurunan TB/U (SD)"), max_digits=3, decimal_places=2, default=Decimal("0.67")
+        _("penurunan TB/U (SD)"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.67"),
     )
     days = models.PositiveSmallIntegerField(_("hari"), default=30)
     changed_by = models.ForeignKey(
@@ -344,7 +350,10 @@ class Alert(models.Model):
     values = models.JSONField(_("nilai"), default=dict)
     key = models.CharField(_("kunci"), max_length=80, unique=True)
     status = models.CharField(
-        _("status"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN
+        _("status"),
+        max_length=12,
+        choices=AlertStatus.choices,
+        default=AlertStatus.OPEN,
     )
     raised_at = models.DateTimeField(_("dimunculkan"), auto_now_add=True)
 
@@ -372,7 +381,10 @@ class AlertAction(models.Model):
     """Who acknowledged or closed an alert, when, and why."""
 
     alert = models.ForeignKey(
-        Alert, verbose_name=_("peringatan"), on_delete=models.CASCADE, related_name="actions"
+        Alert,
+        verbose_name=_("peringatan"),
+        on_delete=models.CASCADE,
+        related_name="actions",
     )
     action = models.CharField(
         _("tindakan"), max_length=12, choices=AlertActionKind.choices

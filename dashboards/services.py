@@ -359,7 +359,9 @@ def alert_act(*, alert: Alert, user, action: str, note: str = "") -> AlertAction
     past that (a double submit, or someone else first). Who may is the caller's check."""
     note = note.strip()
     if action == AlertActionKind.CLOSE and not note:
-        raise ValidationError({"note": _("Tulis catatan penutupan: apa yang sudah dilakukan.")})
+        raise ValidationError(
+            {"note": _("Tulis catatan penutupan: apa yang sudah dilakukan.")}
+        )
     sources, target = _ALERT_MOVES[action]
     # The row lock makes a second submit wait, then find the status moved.
     moved = Alert.objects.filter(pk=alert.pk, status__in=sources).update(status=target)

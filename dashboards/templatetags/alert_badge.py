@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def alert_badge(context):
-    """"" when the user reads no region; else the open count, "99+" past the cap."""
+    """ "" when the user reads no region; else the open count, "99+" past the cap."""
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return ""

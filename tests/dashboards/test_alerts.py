@@ -195,7 +195,9 @@ def test_newly_stunted_is_the_latest_below_minus_two_after_one_at_or_above(city)
     alert_raise(years=[2026], today=TODAY)
 
     assert _kinds(AlertKind.NEWLY_STUNTED) == [f"new:{a.pk}:{TODAY - D(10)}"]
-    assert Alert.objects.get(kind=AlertKind.NEWLY_STUNTED).values["previous_haz"] == -2.0
+    assert (
+        Alert.objects.get(kind=AlertKind.NEWLY_STUNTED).values["previous_haz"] == -2.0
+    )
 
 
 def test_child_rules_read_only_recent_measurements(city):
@@ -467,7 +469,9 @@ def test_a_plkb_cannot_acknowledge_a_neighbouring_desas_alert(client, people):
 
     # Their kecamatan is read: the alert is there, without acting on it.
     assert client.get(reverse("alert-detail", args=[alert.pk])).status_code == 200
-    response = client.post(reverse("alert-act", args=[alert.pk]), {"action": "acknowledge"})
+    response = client.post(
+        reverse("alert-act", args=[alert.pk]), {"action": "acknowledge"}
+    )
     assert response.status_code == 403
 
 
@@ -534,11 +538,16 @@ def test_rules_are_set_only_in_ones_own_kabkota_and_by_staff(client, people):
     client.force_login(people["staf"])
     assert client.get(edit_kab).status_code == 404
     assert client.get(country).status_code == 403
-    assert client.get(reverse("alert-rule-edit", args=["33.75", "nope"])).status_code == 404
+    assert (
+        client.get(reverse("alert-rule-edit", args=["33.75", "nope"])).status_code
+        == 404
+    )
     client.force_login(people["pimpinan"])
     assert client.get(reverse("alert-rules")).status_code == 403
     assert (
-        client.post(reverse("alert-rule-edit", args=["33.75", "haz_drop"]), {"haz_drop": "1"}).status_code
+        client.post(
+            reverse("alert-rule-edit", args=["33.75", "haz_drop"]), {"haz_drop": "1"}
+        ).status_code
         == 403
     )
     client.force_login(people["admin"])
@@ -563,15 +572,18 @@ def test_the_badge_counts_open_alerts_in_scope_capped_at_99(client, people):
         ]
     )
     client.force_login(people["staf"])
-    assert '<span class="visually-hidden">terbuka: </span>99+' in client.get(
-        reverse("alert-list")
-    ).content.decode()
+    assert (
+        '<span class="visually-hidden">terbuka: </span>99+'
+        in client.get(reverse("alert-list")).content.decode()
+    )
 
     Alert.objects.filter(key__in=[f"k{i}" for i in range(3, 100)]).delete()
-    assert '<span class="visually-hidden">terbuka: </span>3</span>' in client.get(
-        reverse("alert-list")
-    ).content.decode()
+    assert (
+        '<span class="visually-hidden">terbuka: </span>3</span>'
+        in client.get(reverse("alert-list")).content.decode()
+    )
     client.force_login(people["other_staf"])
-    assert '<span class="visually-hidden">terbuka: </span>1</span>' in client.get(
-        reverse("alert-list")
-    ).content.decode()
+    assert (
+        '<span class="visually-hidden">terbuka: </span>1</span>'
+        in client.get(reverse("alert-list")).content.decode()
+    )
