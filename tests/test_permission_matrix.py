@@ -1933,6 +1933,7 @@ ME = {
         ["33.75.04"],
         [DESA["own"]],
         [
+            "alert.acknowledge",
             "audit.change",
             "child.change",
             "child.personal",
