@@ -39,6 +39,7 @@ def main():
     parser.add_argument("--kabkota", default="33.26")
     parser.add_argument("--province", default="33")
     parser.add_argument("--today", default="2026-01-10")
+    parser.add_argument("--pages-only", action="store_true")
     args = parser.parse_args()
 
     import django
@@ -57,8 +58,15 @@ def main():
     from villages.models import Region
 
     settings.ALLOWED_HOSTS = ["*"]
+    # Static URLs without the collectstatic manifest (as bench_urls.py does).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
     today = datetime.date.fromisoformat(args.today)
-    for within in ([args.kabkota], [args.province]):
+    for within in () if args.pages_only else ([args.kabkota], [args.province]):
         refresh, _ = _timed(snapshot_refresh, years=[args.year], within=within)
         first, raised = _timed(
             alert_raise, within=within, years=[args.year], today=today
