@@ -113,16 +113,22 @@ class Rules:
 
 
 def _region_q(within, path) -> Q:
-    """Rows whose desa (reached by `path`) lies in the refresh's scope."""
+    """Rows whose desa (the foreign key `path`) lies in the refresh's scope.
+
+    A kab/kota through the desa's kabkota column: PostgreSQL then walks that
+    kab/kota's children (about 90,000) to their recent measurements. A province
+    by the desa code's prefix on the row's own column: joined to the regions, it
+    would walk every child of the province (2.5 M, 200 s for Jawa Tengah); by
+    the prefix it reads the window's measurements instead (40 s)."""
     if within is None:
         return Q()
     q = Q(pk__in=[])
     kabkota = [c for c in within if len(c) == 5]
-    province = [c for c in within if len(c) == 2]
     if kabkota:
         q |= Q(**{f"{path}__kabkota_id__in": kabkota})
-    if province:
-        q |= Q(**{f"{path}__province_id__in": province})
+    for code in within:
+        if len(code) == 2:
+            q |= Q(**{f"{path}__code__startswith": code + "."})
     return q
 
 
