@@ -54,7 +54,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from psycopg.pq import TransactionStatus  # noqa: E402
 
-from dashboards.models import RefreshRun  # noqa: E402
+from dashboards.models import Alert, RefreshRun  # noqa: E402
 from evaluations.models import (  # noqa: E402
     Award,
     Cycle,
@@ -150,6 +150,9 @@ PICKERS = {
     "boundary-upload": lambda s: (
         BoundaryUpload.objects.order_by("-pk").values_list("pk", flat=True).first()
     ),
+    "alert": lambda s: _first(Alert, s),
+    # Any kind of alert rule: each page has the same form with other fields.
+    "alert-kind": lambda s: "haz_drop",
     "refresh": lambda s: (
         RefreshRun.objects.order_by("-pk").values_list("pk", flat=True).first()
     ),
@@ -189,6 +192,11 @@ TABLE = {
     "home": {},
     "choice-search": "skipped: needs its form's ?sumber= (timed by bench_forms.py)",
     "indicator-list": {},
+    "alert-list": {},
+    "alert-rules": {},
+    "alert-rule-edit": {"code": "region", "kind": "alert-kind"},
+    "alert-detail": {"pk": "alert"},
+    "alert-act": POST_ONLY,
     "dashboard-refresh": POST_ONLY,
     "dashboard-refresh-detail": {"pk": "refresh"},
     "dashboard": {"code": "region"},

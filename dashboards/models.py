@@ -1,9 +1,14 @@
-"""Precomputed indicator figures, what is owed a refresh, and refresh runs."""
+"""Precomputed indicator figures, what is owed a refresh, refresh runs, alerts."""
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from villages.models import Region
 
 # The region code the whole country's figures are stored under.
 COUNTRY_CODE = "ID"
@@ -268,3 +273,185 @@ class RefreshRun(models.Model):
         return (
             round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
         )
+
+
+class AlertKind(models.TextChoices):
+    """What an early warning is about; each kind has a rule in dashboards.alerts."""
+
+    STUNTING_RISE = "stunting_rise", _("Stunting desa/kelurahan naik")
+    NEWLY_STUNTED = "newly_stunted", _("Anak baru stunting")
+    HAZ_DROP = "haz_drop", _("TB/U anak turun tajam")
+    AUDIT_OVERDUE = "audit_overdue", _("Anak stunting belum diaudit")
+    DASHAT_NO_END = "dashat_no_end", _("Dashat tanpa pengukuran akhir")
+
+
+class AlertRule(models.Model):
+    """The thresholds of one kind of early warning in a region (or the country).
+
+    The most specific rule wins: a kab/kota's, else its province's, else the
+    country's (no region), else the built-in defaults of dashboards.alerts. An
+    inactive rule switches its kind off there. Each kind reads only the
+    thresholds it needs (dashboards.alerts.KINDS names them).
+    """
+
+    kind = models.CharField(_("jenis"), max_length=16, choices=AlertKind.choices)
+    # None: the country's default, set by an administrator.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("wilayah"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    active = models.BooleanField(_("aktif"), default=True)
+    points = models.DecimalField(
+        _("kenaikan (poin persen)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("5.0"),
+    )
+    min_children = models.PositiveIntegerField(_("minimal anak diukur"), default=30)
+    span = models.CharField(
+        _("periode"), max_length=8, choices=Span.choices, default=Span.QUARTER
+    )
+    haz_drop = models.DecimalField(
+        _("penurunan TB/U (SD)"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.67"),
+    )
+    days = models.PositiveSmallIntegerField(_("hari"), default=30)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diubah oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("diubah pada"), auto_now=True)
+
+    scope_paths = ("region",)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("aturan peringatan")
+        verbose_name_plural = pgettext_lazy("plural", "aturan peringatan")
+        ordering = ["kind", "region"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "region"], name="one_alert_rule_per_kind_region"
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(region__isnull=True),
+                name="one_country_alert_rule_per_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.region_id or COUNTRY_CODE}"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Terbuka")
+    ACKNOWLEDGED = "acknowledged", _("Ditangani")
+    CLOSED = "closed", _("Ditutup")
+
+
+class Alert(models.Model):
+    """An early warning raised by the refresh about a desa/kelurahan or a child.
+
+    `key` names what it is about (kind, desa or child, period or measurement):
+    a rerun of the refresh finds the key taken and raises nothing new. `values`
+    keeps what raised it, each figure with its n.
+    """
+
+    kind = models.CharField(_("jenis"), max_length=16, choices=AlertKind.choices)
+    rule = models.ForeignKey(
+        AlertRule,
+        verbose_name=_("aturan"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("desa/kelurahan"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    child = models.ForeignKey(
+        "stunting.Child",
+        verbose_name=_("anak"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The period or day the warning is about: a quarter's or year's figures, or
+    # the measurement (or follow-up end) that raised it.
+    year = models.PositiveSmallIntegerField(_("tahun"), null=True, blank=True)
+    span = models.CharField(_("rentang"), max_length=8, blank=True)
+    part = models.PositiveSmallIntegerField(_("bagian"), null=True, blank=True)
+    on = models.DateField(_("tanggal"), null=True, blank=True)
+    values = models.JSONField(_("nilai"), default=dict)
+    key = models.CharField(_("kunci"), max_length=80, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=AlertStatus.choices,
+        default=AlertStatus.OPEN,
+    )
+    raised_at = models.DateTimeField(_("dimunculkan"), auto_now_add=True)
+
+    scope_paths = ("region",)
+
+    class Meta:
+        verbose_name = _("peringatan dini")
+        verbose_name_plural = pgettext_lazy("plural", "peringatan dini")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "region"], name="alert_status_region"),
+            models.Index(fields=["region", "-id"], name="alert_region_id"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+
+class AlertActionKind(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("ditangani")
+    CLOSE = "close", _("ditutup")
+
+
+class AlertAction(models.Model):
+    """Who acknowledged or closed an alert, when, and why."""
+
+    alert = models.ForeignKey(
+        Alert,
+        verbose_name=_("peringatan"),
+        on_delete=models.CASCADE,
+        related_name="actions",
+    )
+    action = models.CharField(
+        _("tindakan"), max_length=12, choices=AlertActionKind.choices
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("catatan"), blank=True)
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tindakan peringatan")
+        verbose_name_plural = pgettext_lazy("plural", "tindakan peringatan")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.action} #{self.alert_id}"

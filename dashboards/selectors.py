@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
-from kampungkb.access import can, code_within, user_scope
-from villages.models import PROGRAM_START, Region, RegionLevel
+from kampungkb.access import can, code_within, scoped, user_scope
+from villages.models import ANCESTOR_FIELD, PROGRAM_START, Region, RegionLevel
 
 from .models import (
     COUNTRY_CODE,
+    Alert,
+    AlertStatus,
     RefreshRun,
     SkdnFigure,
     Snapshot,
@@ -259,3 +261,25 @@ def refresh_run_get(*, user, pk: int) -> RefreshRun:
     """One refresh run `user` may see, with who asked for it; else
     RefreshRun.DoesNotExist."""
     return refresh_runs_for(user=user).select_related("requested_by").get(pk=pk)
+
+
+# The badge counts open alerts up to this many, then shows "99+".
+ALERT_BADGE_CAP = 99
+
+
+def alert_list_for(*, user, status="", kind="", region=None):
+    """The alerts the user reads (their region only), filtered; newest first."""
+    alerts = scoped(Alert.objects, user).select_related("region", "child__region")
+    if status:
+        alerts = alerts.filter(status=status)
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    if region is not None:
+        alerts = alerts.filter(**{f"region__{ANCESTOR_FIELD[region.level]}": region})
+    return alerts
+
+
+def alert_open_count(*, user) -> int:
+    """Open alerts in the user's read scope, counted up to ALERT_BADGE_CAP + 1."""
+    open_alerts = scoped(Alert.objects.filter(status=AlertStatus.OPEN), user)
+    return open_alerts[: ALERT_BADGE_CAP + 1].count()

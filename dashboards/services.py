@@ -5,6 +5,7 @@ import logging
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Least
@@ -14,10 +15,16 @@ from django.utils.translation import gettext as _
 from kampungkb import background
 from villages.models import PROGRAM_START
 
+from .alerts import KINDS, alert_raise
 from .models import (
     ACTIVE_STATUSES,
     COUNTRY_CODE,
     QUEUED_TRIGGERS,
+    Alert,
+    AlertAction,
+    AlertActionKind,
+    AlertRule,
+    AlertStatus,
     PendingRefresh,
     RefreshRun,
     RefreshStatus,
@@ -173,6 +180,8 @@ def _recorded(*, runs, years, within, progress=None) -> int:
         message=_("%(rows)s angka diperbarui.") % {"rows": rows},
     )
     _pending_refresh_paid(within=within, years=years, since_time=started)
+    # From the fresh figures; the figures stand even if raising fails.
+    alert_raise(within=within, years=years)
     return rows
 
 
@@ -332,3 +341,62 @@ def refresh_run_execute(*, run: RefreshRun) -> RefreshRun:
             _recorded(runs=[run], years=years, within=within)
     run.refresh_from_db()
     return run
+
+
+# From which statuses each action moves an alert, and to which.
+_ALERT_MOVES = {
+    AlertActionKind.ACKNOWLEDGE: ((AlertStatus.OPEN,), AlertStatus.ACKNOWLEDGED),
+    AlertActionKind.CLOSE: (
+        (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
+        AlertStatus.CLOSED,
+    ),
+}
+
+
+@transaction.atomic
+def alert_act(*, alert: Alert, user, action: str, note: str = "") -> AlertAction | None:
+    """Acknowledge or close an alert, keeping who did it; None if it already moved
+    past that (a double submit, or someone else first). Who may is the caller's check."""
+    note = note.strip()
+    if action == AlertActionKind.CLOSE and not note:
+        raise ValidationError(
+            {"note": _("Tulis catatan penutupan: apa yang sudah dilakukan.")}
+        )
+    sources, target = _ALERT_MOVES[action]
+    # The row lock makes a second submit wait, then find the status moved.
+    moved = Alert.objects.filter(pk=alert.pk, status__in=sources).update(status=target)
+    if not moved:
+        return None
+    alert.status = target
+    return AlertAction.objects.create(alert=alert, action=action, actor=user, note=note)
+
+
+@transaction.atomic
+def alert_rule_save(*, kind: str, region, user, **thresholds) -> AlertRule:
+    """Set the thresholds of one kind of alert for a kab/kota, a province or the
+    country (region None); the history keeps every earlier version."""
+    if kind not in KINDS:
+        raise ValidationError({"kind": _("Jenis peringatan tidak dikenal.")})
+    allowed = {"active", *KINDS[kind].thresholds}
+    unknown = set(thresholds) - allowed
+    if unknown:
+        raise ValidationError(_("Ambang ini tidak dipakai jenis peringatan ini."))
+    rule = (
+        AlertRule.objects.select_for_update()
+        .filter(kind=kind, region=region)
+        .order_by("pk")
+        .first()
+        or KINDS[kind].default_rule()
+    )
+    rule.region = region
+    for name, value in thresholds.items():
+        setattr(rule, name, value)
+    rule.changed_by = user
+    rule.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        # The same rule created by a concurrent submit: this one updates it.
+        return alert_rule_save(kind=kind, region=region, user=user, **thresholds)
+    return rule

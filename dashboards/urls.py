@@ -1,10 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import alert_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("indikator/", views.indicator_list, name="indicator-list"),
+    path("peringatan/", alert_views.alert_list, name="alert-list"),
+    path("peringatan/aturan/", alert_views.alert_rules, name="alert-rules"),
+    path(
+        "peringatan/aturan/<str:code>/<str:kind>/",
+        alert_views.alert_rule_edit,
+        name="alert-rule-edit",
+    ),
+    path("peringatan/<int:pk>/", alert_views.alert_detail, name="alert-detail"),
+    path("peringatan/<int:pk>/tindakan/", alert_views.alert_act, name="alert-act"),
     # Before <code>: "pembaruan" is no region code.
     path("dashboard/pembaruan/", views.refresh_request, name="dashboard-refresh"),
     path(

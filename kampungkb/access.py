@@ -60,6 +60,10 @@ ROLE_ACTIONS = {
         "indicator.refresh",
         # Evaluation cycles, rubrics, evaluator assignments, results, awards.
         "evaluation.manage",
+        # Early warnings: acknowledge and close them, tune their rules.
+        "alert.acknowledge",
+        "alert.close",
+        "alert.rule",
     },
     Role.PLKB: {
         "kampung.change",
@@ -72,6 +76,8 @@ ROLE_ACTIONS = {
         "measurement.add",
         "dashat.change",
         "audit.change",
+        # Their own desa's early warnings: acknowledged, closed by staff.
+        "alert.acknowledge",
     },
     Role.PIMPINAN: set(),
     # Scores and evidence, only for the Kampung KB an evaluator is assigned.

@@ -60,7 +60,15 @@ from openpyxl import Workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dashboards.models import COUNTRY_CODE, RefreshRun, RefreshStatus
+from dashboards.models import (
+    COUNTRY_CODE,
+    Alert,
+    AlertKind,
+    AlertRule,
+    RefreshRun,
+    RefreshStatus,
+    Span,
+)
 from evaluations import services as evaluations
 from evaluations.models import Award, Cycle, Participant, Score
 from kampungkb.access import ROLE_ACTIONS
@@ -986,6 +994,51 @@ RESOURCES = {
         NO_TARGET,
         staff_only(200),
     ),
+    # Early warnings: read like their desa; a PLKB acknowledges their own desa's,
+    # staff close; rules are staff's, in their kab/kota.
+    "alert_list_get": Resource(
+        False, "get", _fixed_url("alert-list"), NO_TARGET, EVERYONE
+    ),
+    "alert_detail_get": Resource(
+        False, "get", _pk_url("alert-detail", "alert"), KAMPUNG_TARGETS, READ
+    ),
+    "alert_acknowledge_post": Resource(
+        False,
+        "post",
+        _pk_url("alert-act", "alert"),
+        KAMPUNG_TARGETS,
+        field_write(302),
+        data=lambda ctx, t: {"action": "acknowledge"},
+        state=_field(Alert, "alert", "status"),
+    ),
+    "alert_close_post": Resource(
+        False,
+        "post",
+        _pk_url("alert-act", "alert"),
+        KAMPUNG_TARGETS,
+        staff_write(302),
+        data=lambda ctx, t: {"action": "close", "note": "Sudah ditangani."},
+        state=_field(Alert, "alert", "status"),
+    ),
+    "alert_rules_get": Resource(
+        False, "get", _fixed_url("alert-rules"), NO_TARGET, staff_only(200)
+    ),
+    "alert_rule_get": Resource(
+        False,
+        "get",
+        lambda ctx, t: reverse("alert-rule-edit", args=[KABKOTA[t], "haz_drop"]),
+        KABKOTA_TARGETS,
+        kabkota_create(200, refused=404),
+    ),
+    "alert_rule_post": Resource(
+        False,
+        "post",
+        lambda ctx, t: reverse("alert-rule-edit", args=[KABKOTA[t], "haz_drop"]),
+        KABKOTA_TARGETS,
+        kabkota_create(302, refused=404),
+        data=lambda ctx, t: {"active": "on", "haz_drop": "1"},
+        state=lambda ctx, t: AlertRule.objects.filter(region=KABKOTA[t]).count(),
+    ),
     # API ----------------------------------------------------------------------
     "api_dashboard_get": Resource(
         True,
@@ -1563,9 +1616,18 @@ def _build():
         region_code=KABKOTA["same_city"], status=RefreshStatus.DONE
     ).pk
     ctx.officer["co"] = co.pk
+    ctx.alert = {}
     for target in KAMPUNG_TARGETS:
         kampung = kampung_create(region=region(code=DESA[target]), formed_on=FORMED_ON)
         ctx.kampung[target] = kampung.pk
+        ctx.alert[target] = Alert.objects.create(
+            kind=AlertKind.STUNTING_RISE,
+            region_id=DESA[target],
+            year=2024,
+            span=Span.QUARTER,
+            part=2,
+            key=f"matrix:{target}",
+        ).pk
         ctx.classification[target] = kampung_classify(
             kampung=kampung,
             level="dasar",
@@ -1934,6 +1996,7 @@ ME = {
         ["33.75.04"],
         [DESA["own"]],
         [
+            "alert.acknowledge",
             "audit.change",
             "child.change",
             "child.personal",
