@@ -126,6 +126,17 @@ def _kind_facts(user, alert):
                 _("%(days)s hari sejak akhir (batas %(threshold)s hari)") % v,
             ),
         ]
+    if alert.kind == AlertKind.NOT_GAINING_TWICE:
+        return [
+            (_("Ditimbang"), _day(user, alert, v["on"])),
+            (_("Berat badan"), _("%(weight_kg)s kg") % v),
+            (
+                _("Aturan"),
+                _(
+                    "tidak naik sesuai kenaikan berat badan minimal (KBM) 2 bulan berturut-turut"
+                ),
+            ),
+        ]
     # A kind added later shows its values as stored until it has its own lines.
     return [(key, str(value)) for key, value in v.items()]
 

@@ -42,6 +42,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from stunting.models import CaseAudit, DashatBeneficiary, Measurement
+from stunting.weighing import weighing_marks_sql
 from villages.models import RegionLevel
 
 from .models import Alert, AlertKind, AlertRule, Span, StuntingFigure
@@ -408,6 +409,58 @@ def dashat_no_end(*, within, years, rules, today):
 
 
 BATCH = 2000
+
+
+def _desa_prefix_sql(within) -> tuple[str, list]:
+    """The refresh's scope on the marks statement's children (`c`), by desa code."""
+    if within is None:
+        return "", []
+    if not within:
+        return "AND 1 = 0", []
+    like = " OR ".join(["c.region_id LIKE %s"] * len(within))
+    return f"AND ({like})", [code + ".%" for code in within]
+
+
+@alert_kind(AlertKind.NOT_GAINING_TWICE, thresholds=())
+def not_gaining_twice(*, within, years, rules, today):
+    """Children marked 2T (no minimum gain two months running, stunting.weighing)
+    at a weighing of the last CHILD_WINDOW."""
+    start = today - CHILD_WINDOW
+    where, params = _desa_prefix_sql(within)
+    sql, params = weighing_marks_sql(
+        first=(start.year, start.month),
+        last=(today.year, today.month),
+        where=where,
+        params=params,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for (
+        child_id,
+        region_id,
+        ym,
+        measured_on,
+        weight_kg,
+        _mark,
+        _file,
+        twice,
+        _bgm,
+    ) in rows:
+        if not twice or measured_on < start or measured_on > today:
+            continue
+        rule = rules.for_code(region_id)
+        if rule is None:
+            continue
+        yield Alert(
+            kind=AlertKind.NOT_GAINING_TWICE,
+            rule=rule if rule.pk else None,
+            region_id=region_id,
+            child_id=child_id,
+            on=measured_on,
+            values={"on": measured_on.isoformat(), "weight_kg": str(weight_kg)},
+            key=f"2t:{child_id}:{ym}",
+        )
 
 
 @contextmanager

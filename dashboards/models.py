@@ -283,6 +283,7 @@ class AlertKind(models.TextChoices):
     HAZ_DROP = "haz_drop", _("TB/U anak turun tajam")
     AUDIT_OVERDUE = "audit_overdue", _("Anak stunting belum diaudit")
     DASHAT_NO_END = "dashat_no_end", _("Dashat tanpa pengukuran akhir")
+    NOT_GAINING_TWICE = "two_t", _("Anak tidak naik berat badan 2 bulan (2T)")
 
 
 class AlertRule(models.Model):

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -587,3 +588,56 @@ def test_the_badge_counts_open_alerts_in_scope_capped_at_99(client, people):
         '<span class="visually-hidden">terbuka: </span>1</span>'
         in client.get(reverse("alert-list")).content.decode()
     )
+
+
+def _weigh(child, day, kg):
+    return Measurement.objects.create(
+        child=child,
+        measured_on=day,
+        weight_kg=Decimal(kg),
+        age_days=(day - child.birth_date).days,
+    )
+
+
+def test_not_gaining_twice_is_raised_for_a_recent_second_t(city):
+    # Past 11 months the minimum monthly gain (KBM) is 200 g.
+    twice = _child(name="Dua Kali")
+    for day, kg in (
+        ("2026-09-05", "10.0"),
+        ("2026-10-05", "10.1"),
+        ("2026-11-05", "10.15"),
+    ):
+        _weigh(twice, datetime.date.fromisoformat(day), kg)
+    once = _child(name="Sekali")
+    for day, kg in (
+        ("2026-09-05", "10.0"),
+        ("2026-10-05", "10.5"),
+        ("2026-11-05", "10.6"),
+    ):
+        _weigh(once, datetime.date.fromisoformat(day), kg)
+    # 2T at a weighing older than the child rules' window: not raised now.
+    old = _child(name="Lama")
+    for day, kg in (
+        ("2026-08-05", "10.0"),
+        ("2026-09-05", "10.1"),
+        ("2026-10-05", "10.1"),
+    ):
+        _weigh(old, datetime.date.fromisoformat(day), kg)
+
+    alert_raise(within=["33.26"], years=[2026], today=TODAY)
+    assert _kinds(AlertKind.NOT_GAINING_TWICE) == []
+
+    alert_raise(within=["33.75"], years=[2026], today=TODAY)
+    alert_raise(years=[2026], today=TODAY)
+
+    assert _kinds(AlertKind.NOT_GAINING_TWICE) == [f"2t:{twice.pk}:{2026 * 12 + 11}"]
+    alert = Alert.objects.get(kind=AlertKind.NOT_GAINING_TWICE)
+    assert (alert.region_id, alert.child_id) == (JENGGOT, twice.pk)
+    assert alert.values == {"on": "2026-11-05", "weight_kg": "10.15"}
+
+    staff = _user("staf.2t", Role.STAF, ["33.75"])
+    client = Client()
+    client.force_login(staff)
+    page = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert "Anak tidak naik berat badan 2 bulan (2T)" in page
+    assert "10.15 kg" in page and "Dua Kali" in page
