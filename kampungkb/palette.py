@@ -26,6 +26,9 @@ SERIES_COLOURS = {
     "stunting_reported_dinkes": "#16a085",
     "stunting_reported_other": "#7f6000",
     "stunting_measured": "#1f3b73",
+    # Before/after a launch: the launched Kampung KB, and those not launched yet.
+    "launch_subject": "#1f3b73",
+    "launch_comparison": "#d9822b",
 }
 # A series the table above does not know (never expected): neutral grey.
 OTHER_COLOUR = "#5b6b7b"
