@@ -187,6 +187,8 @@ TABLE = {
     "indicator-list": {},
     "dashboard-refresh": POST_ONLY,
     "dashboard-refresh-detail": {"pk": "refresh"},
+    "launch-kampung": {"pk": "kampung"},
+    "launch-batch": {"pk": "launch"},
     "dashboard": {"code": "region"},
     "dashboard-export-csv": {"code": "region"},
     "dashboard-export-xlsx": {"code": "region"},

@@ -10,7 +10,7 @@ dates: a few indexed queries, whatever the size of the province.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Min
+from django.db.models import Case, IntegerField, Min, Sum, Value, When
 from django.utils import timezone
 
 from villages.models import KampungKB, LaunchEvent
@@ -22,6 +22,8 @@ from .models import Span, StuntingFigure
 WINDOW = {Span.MONTH: (-12, 24), Span.QUARTER: (-4, 8)}
 PER_YEAR = {Span.MONTH: 12, Span.QUARTER: 4}
 SPANS = (Span.MONTH, Span.QUARTER)
+# The group of the launched Kampung KB's own rows (others: their launch period).
+SUBJECT = -1
 
 
 def span_asked(raw) -> str:
@@ -42,12 +44,6 @@ def _index_of(span, day: datetime.date) -> int:
 def _period_of(span, index) -> tuple[int, int]:
     year, rest = divmod(index, PER_YEAR[span])
     return year, rest + 1
-
-
-def _next_start(span, index) -> datetime.date:
-    """The first day after the period `index`."""
-    year, part = _period_of(span, index + 1)
-    return datetime.date(year, part if span == Span.MONTH else 3 * part - 2, 1)
 
 
 @dataclass
@@ -148,38 +144,71 @@ def launch_comparison(
     first = start + WINDOW[span][0]
     last = min(start + WINDOW[span][1], _index_of(span, today))
     result = LaunchComparison(launched_on=launched_on, span=span, kabkota=kabkota)
-    if last < first:
+    if last < first or not desa_codes:
         return result
-    # Those launched by the window's first period never enter the comparison.
-    first_end = _next_start(span, first)
-    candidates = {code: day for code, day in others.items() if day >= first_end}
+    # When each other Kampung KB was launched, as a period; those launched by the
+    # window's first period never enter the comparison.
+    candidates = {
+        code: index
+        for code, day in others.items()
+        if (index := _index_of(span, day)) > first
+    }
     by_index = {}
     for index in range(first, last + 1):
         year, part = _period_of(span, index)
-        end = _next_start(span, index)
         subject = Point(index - start, year, part, kampungs=len(desa_codes))
-        waiting = sum(1 for day in candidates.values() if day >= end)
+        # Not launched by the end of the period: launched in a later one.
+        waiting = sum(1 for launched in candidates.values() if launched > index)
         compared = Point(index - start, year, part, kampungs=waiting)
-        by_index[index] = (subject, compared, end)
-    rows = StuntingFigure.objects.filter(
-        region_code__in=[*desa_codes, *candidates],
-        span=span,
-        year__gte=_period_of(span, first)[0],
-        year__lte=_period_of(span, last)[0],
-    ).values_list(
-        "region_code", "year", "part", "registered", "measured", "valid", "stunted"
+        by_index[index] = (subject, compared)
+    # Summed in the database by the calendar period and by when the desa was
+    # launched (the subject: SUBJECT; those launched after the window: one
+    # group), so a kab/kota's hundreds of desa come back as a few rows per period.
+    groups = {}
+    for code, launched in candidates.items():
+        groups.setdefault(min(launched, last + 1), []).append(code)
+    group = Case(
+        When(region_code__in=desa_codes, then=Value(SUBJECT)),
+        *(When(region_code__in=codes, then=Value(g)) for g, codes in groups.items()),
+        output_field=IntegerField(),
     )
-    subject_codes = set(desa_codes)
-    for code, year, part, *counts in rows:
-        slot = by_index.get(_index(span, year, part))
+    rows = (
+        StuntingFigure.objects.filter(
+            region_code__in=[*desa_codes, *candidates],
+            span=span,
+            year__gte=_period_of(span, first)[0],
+            year__lte=_period_of(span, last)[0],
+        )
+        .annotate(group=group)
+        .values("year", "part", "group")
+        .annotate(
+            sum_registered=Sum("registered"),
+            sum_measured=Sum("measured"),
+            sum_valid=Sum("valid"),
+            sum_stunted=Sum("stunted"),
+        )
+        .values_list(
+            "year",
+            "part",
+            "group",
+            "sum_registered",
+            "sum_measured",
+            "sum_valid",
+            "sum_stunted",
+        )
+        .order_by()
+    )
+    for year, part, launched, *counts in rows:
+        index = _index(span, year, part)
+        slot = by_index.get(index)
         if slot is None:
             continue
-        subject, compared, end = slot
-        if code in subject_codes:
+        subject, compared = slot
+        if launched == SUBJECT:
             subject.add(counts)
-        elif candidates[code] >= end:
+        elif launched > index:
             compared.add(counts)
-    pairs = [by_index[i][:2] for i in range(first, last + 1)]
+    pairs = [by_index[i] for i in range(first, last + 1)]
     while pairs and not (pairs[0][0].has_data or pairs[0][1].has_data):
         pairs.pop(0)
     while pairs and not (pairs[-1][0].has_data or pairs[-1][1].has_data):
