@@ -280,8 +280,10 @@ def test_the_page_shows_each_point_with_its_n_and_what_the_comparison_means(
     html = response.content.decode()
     assert response.status_code == 200
     assert "bukan perkiraan dampak" in html
-    rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]+)</td>", html)
-    assert rows == [("-1", "Mei 2023"), ("0", "Jun 2023"), ("+1", "Jul 2023")]
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td class="num">([^<]+)</td>', html
+    )
+    assert rows == [("Mei 2023", "-1"), ("Jun 2023", "0"), ("Jul 2023", "+1")]
     assert "10 / 40" in html and "25,0" in html and "40 / 50 (80,0 %)" in html
     assert "n terlalu kecil" in html
     figure = json.loads(
