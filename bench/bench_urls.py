@@ -199,6 +199,8 @@ TABLE = {
     "alert-act": POST_ONLY,
     "dashboard-refresh": POST_ONLY,
     "dashboard-refresh-detail": {"pk": "refresh"},
+    "launch-kampung": {"pk": "kampung"},
+    "launch-batch": {"pk": "launch"},
     "dashboard": {"code": "region"},
     "dashboard-skdn": {"code": "region"},
     "dashboard-export-csv": {"code": "region"},

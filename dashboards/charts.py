@@ -5,11 +5,12 @@ bundle holds scatter, bar, pie and treemap only. Every chart has its numbers in 
 table next to it (the text alternative); the page builds both from the same rows.
 """
 
+import datetime
 import math
 
 import shapely
 from django.template.defaultfilters import floatformat
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from shapely.geometry import mapping, shape
@@ -530,4 +531,119 @@ def choropleth_figure(*, areas, indicator, min_denominator) -> dict:
         "traceorder": "normal",
     }
     layout["margin"] = {"l": 4, "r": 4, "t": MARGIN_TOP, "b": MARGIN_BOTTOM}
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def launch_period_label(point, span) -> str:
+    """A point's calendar period: "Jun 2023", or "Triwulan 2 2023"."""
+    if span == "triwulan":
+        return _("Triwulan %(part)s %(year)s") % {
+            "part": point.part,
+            "year": point.year,
+        }
+    return date_format(datetime.date(point.year, point.part, 1), "M Y")
+
+
+def _launch_point_text(point, *, measure, span) -> str:
+    period = launch_period_label(point, span)
+    if measure == "coverage":
+        value, n, small = point.coverage, point.registered, point.coverage_small
+        counted = _("%(n)s anak terdaftar")
+    else:
+        value, n, small = point.prevalence, point.valid, point.prevalence_small
+        counted = _("%(n)s anak dengan TB/U sah")
+    counted = counted % {"n": number_format(n, force_grouping=True)}
+    if value is None:
+        return _("%(period)s: belum ada data") % {"period": period}
+    if small:
+        return _("%(period)s: n terlalu kecil (n = %(counted)s)") % {
+            "period": period,
+            "counted": counted,
+        }
+    return _("%(period)s: %(percent)s %% (n = %(counted)s)") % {
+        "period": period,
+        "percent": floatformat(value, 1),
+        "counted": counted,
+    }
+
+
+def launch_figure(*, comparison, subject_name: str, measure: str) -> dict:
+    """Measured stunting (measure="prevalence") or measurement coverage
+    ("coverage") by months or quarters since a launch: the launched Kampung KB
+    and, dotted, those of the same kab/kota not yet launched in that period.
+
+    A period without data or over too few children is a gap in its line; its
+    hover text says which, with the n.
+    """
+    span = comparison.span
+
+    def values(points):
+        out = []
+        for p in points:
+            value = p.coverage if measure == "coverage" else p.prevalence
+            small = p.coverage_small if measure == "coverage" else p.prevalence_small
+            out.append(None if value is None or small else round(value, 2))
+        return out
+
+    x = [p.offset for p in comparison.subject]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": name,
+            "x": x,
+            "y": values(points),
+            "text": [_launch_point_text(p, measure=measure, span=span) for p in points],
+            "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
+            "line": {"color": series_colour(key), "dash": dash},
+            "marker": {"color": series_colour(key), "size": 8},
+        }
+        for name, points, key, dash in (
+            (subject_name, comparison.subject, "launch_subject", "solid"),
+            (
+                _("Kampung KB yang belum dicanangkan (kab/kota yang sama)"),
+                comparison.comparison,
+                "launch_comparison",
+                "dot",
+            ),
+        )
+    ]
+    x_title = (
+        _("Triwulan sejak pencanangan")
+        if span == "triwulan"
+        else _("Bulan sejak pencanangan")
+    )
+    y_title = (
+        _("Cakupan pengukuran (%)")
+        if measure == "coverage"
+        else _("Prevalensi stunting terukur (%)")
+    )
+    layout = _layout(
+        xaxis={"title": {"text": x_title}, "zeroline": False},
+        yaxis={"title": {"text": y_title}, "rangemode": "tozero"},
+        # The launch: a vertical line at 0 across the plot.
+        shapes=[
+            {
+                "type": "line",
+                "x0": 0,
+                "x1": 0,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": "#5b6b7b", "width": 1, "dash": "dash"},
+            }
+        ],
+        annotations=[
+            {
+                "x": 0,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "text": _("pencanangan"),
+                "showarrow": False,
+                "yanchor": "bottom",
+            }
+        ],
+    )
     return {"data": data, "layout": layout, "config": CONFIG}

@@ -21,6 +21,17 @@ urlpatterns = [
         views.refresh_detail,
         name="dashboard-refresh-detail",
     ),
+    # Before <code>: "sebelum-sesudah" is no region code.
+    path(
+        "dashboard/sebelum-sesudah/kampung/<int:pk>/",
+        views.launch_kampung,
+        name="launch-kampung",
+    ),
+    path(
+        "dashboard/sebelum-sesudah/pencanangan/<int:pk>/",
+        views.launch_batch,
+        name="launch-batch",
+    ),
     path("dashboard/<str:code>/", views.dashboard, name="dashboard"),
     path("dashboard/<str:code>/skdn/", views.skdn_page, name="dashboard-skdn"),
     path(

@@ -12,23 +12,32 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evaluations.selectors import evaluator_worklist
-from kampungkb.access import aggregate_scope, code_within, require, scoped, user_scope
+from kampungkb.access import (
+    aggregate_scope,
+    code_within,
+    figure_kampungs,
+    figures_readable,
+    require,
+    scoped,
+    user_scope,
+)
 from kampungkb.models import Role
 from stunting.models import Dashat, Measurement
 from villages.models import (
     KampungKB,
+    LaunchEvent,
     Program,
     ProposalStatus,
     Region,
@@ -43,10 +52,10 @@ from villages.selectors import (
     kampung_readiness_items,
 )
 
-from . import charts, exports, reports, selectors, services, skdn, worklists
+from . import charts, exports, launches, reports, selectors, services, skdn, worklists
 from .board import Board, country, place_of, readable_place, year_asked
 from .indicators import BY_CODE, INDICATORS, SKDN_GAIN, SKDN_PARTICIPATION
-from .models import ACTIVE_STATUSES, COUNTRY_CODE, RefreshRun
+from .models import ACTIVE_STATUSES, COUNTRY_CODE, RefreshRun, Span
 from .reports import child_table
 
 # "Data as of" is told in the program's own time, whatever the server's.
@@ -626,3 +635,96 @@ def _region_label(code):
         return country().label
     region = Region.objects.filter(code=code).first()
     return region.label if region else code
+
+
+def launch_kampung(request, pk):
+    """One Kampung KB's measured stunting before and after its launch, beside the
+    Kampung KB of its kab/kota not launched yet."""
+    kampung = get_object_or_404(
+        figure_kampungs(KampungKB.objects.select_related("region"), request.user),
+        pk=pk,
+    )
+    span = launches.span_asked(request.GET.get("rentang"))
+    comparison = launches.kampung_comparison(kampung=kampung, span=span)
+    return _launch_page(
+        request,
+        comparison,
+        title=kampung.name,
+        context={"kampung": kampung},
+    )
+
+
+def launch_batch(request, pk):
+    """A launch batch's Kampung KB summed, before and after the launch, beside the
+    Kampung KB of the same kab/kota not launched yet.
+
+    Readable by those who read one of its Kampung KB's figures (a PLKB: one of
+    their own desa); it sums the batch's Kampung KB whose kab/kota the user reads
+    the aggregates of.
+    """
+    event = get_object_or_404(
+        scoped(LaunchEvent.objects.select_related("organizer"), request.user), pk=pk
+    )
+    batch = list(event.kampungs.order_by("region"))
+    if not any(figures_readable(request.user, k.region_id) for k in batch):
+        raise Http404
+    read = aggregate_scope(request.user)
+    members = [k for k in batch if code_within(k.region_id, read)]
+    shown = set(scoped(event.kampungs.all(), request.user).values_list("pk", flat=True))
+    span = launches.span_asked(request.GET.get("rentang"))
+    comparison = launches.batch_comparison(
+        event=event, batch=batch, members=members, span=span
+    )
+    title = _("Pencanangan %(date)s") % {"date": date_format(event.date, "j F Y")}
+    return _launch_page(
+        request,
+        comparison,
+        title=title,
+        context={
+            "event": event,
+            "members": [k for k in members if k.pk in shown],
+            "member_count": len(members),
+            "batch_count": len(batch),
+        },
+    )
+
+
+def _launch_page(request, comparison, *, title, context):
+    figures = {}
+    if comparison.has_data:
+        figures = {
+            measure: charts.launch_figure(
+                comparison=comparison, subject_name=title, measure=measure
+            )
+            for measure in ("prevalence", "coverage")
+        }
+    kabkota = list(Region.objects.filter(code__in=comparison.kabkota))
+    return render(
+        request,
+        "dashboards/launch.html",
+        {
+            **context,
+            "title": title,
+            "comparison": comparison,
+            "rows": [
+                (
+                    charts.launch_period_label(subject, comparison.span),
+                    subject,
+                    compared,
+                )
+                for subject, compared in comparison.rows
+            ],
+            "figures": figures,
+            "kabkota_names": ", ".join(r.label for r in kabkota),
+            "spans": [(span, Span(span).label) for span in launches.SPANS],
+            "min_children": BY_CODE["stunting_measured"].min_denominator,
+            "min_registered": BY_CODE["measurement_coverage"].min_denominator,
+            "as_of": max(
+                filter(
+                    None,
+                    (selectors.data_as_of(region_code=r.code) for r in kabkota),
+                ),
+                default=None,
+            ),
+        },
+    )

@@ -157,6 +157,26 @@ def readable_kampungs(queryset, user):
     return scoped(queryset, user)
 
 
+def figure_kampungs(queryset, user):
+    """The Kampung KB whose figures over time (before and after their launch) the
+    user reads: the read scope, a PLKB only the Kampung KB of their own desa, an
+    evaluator none."""
+    if not user.is_authenticated or user.effective_role == Role.EVALUATOR:
+        return queryset.none()
+    return scoped(queryset, user, write=user.effective_role == Role.PLKB)
+
+
+def figures_readable(user, code: str) -> bool:
+    """Whether `figure_kampungs` holds the Kampung KB of the desa with this code
+    (without a query)."""
+    if not user.is_authenticated or user.effective_role == Role.EVALUATOR:
+        return False
+    scope = user_scope(user)
+    return code_within(
+        code, scope.write if user.effective_role == Role.PLKB else scope.read
+    )
+
+
 def _region_q(path, regions):
     if regions is None:
         return Q()

@@ -29,6 +29,9 @@ SERIES_COLOURS = {
     # Posyandu weighing (SKDN): participation D/S and weight gain N/D.
     "skdn_participation": "#1f6fb2",
     "skdn_gain": "#0b6e4f",
+    # Before/after a launch: the launched Kampung KB, and those not launched yet.
+    "launch_subject": "#1f3b73",
+    "launch_comparison": "#d9822b",
 }
 # A series the table above does not know (never expected): neutral grey.
 OTHER_COLOUR = "#5b6b7b"

@@ -1,5 +1,10 @@
 """Plotly figures as plain dicts: pure functions, drawn by static/js/plotly.min.js."""
 
+import textwrap
+
+from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from kampungkb.palette import (
@@ -70,8 +75,38 @@ def growth_figure(*, points: list[tuple[float, float]]) -> dict:
     return {"data": data, "layout": layout, "config": CONFIG}
 
 
-def prevalence_figure(*, series, measured: list[tuple[int, float]]) -> dict:
-    """One line per reported source, and the measured prevalence as its own line."""
+def _reported_text(point) -> str:
+    """A reported figure's hover text: its value, its n if published, its source."""
+    text = f"{floatformat(point.value_percent, 2)} %"
+    if point.denominator:
+        text += " " + _("(n = %(n)s anak)") % {
+            "n": number_format(point.denominator, force_grouping=True)
+        }
+    # The citation as published, a few short lines (the table has it whole).
+    lines = textwrap.wrap(escape(point.citation), 60)
+    if len(lines) > 4:
+        lines = [*lines[:4], "…"]
+    return "<br>".join([text, *lines])
+
+
+def _measured_text(row, min_n) -> str:
+    n = number_format(row.children, force_grouping=True)
+    if row.children < min_n:
+        return _("n terlalu kecil (n = %(n)s anak)") % {"n": n}
+    return _("%(percent)s %% (n = %(n)s anak)") % {
+        "percent": floatformat(row.percent, 2),
+        "n": n,
+    }
+
+
+def prevalence_figure(*, series, measured, min_n: int) -> dict:
+    """One line per reported source, and the measured prevalence as its own line.
+
+    `measured`: (year, PrevalenceRow) of the years with measured children. Each
+    point's hover text gives its n (and a reported point its citation); a measured
+    year over fewer than `min_n` children is a gap in its line, and the line is
+    left out when no year reaches `min_n`.
+    """
     data = [
         {
             "type": "scatter",
@@ -79,20 +114,28 @@ def prevalence_figure(*, series, measured: list[tuple[int, float]]) -> dict:
             "name": s.label,
             "x": [p.year for p in s.points],
             "y": [float(p.value_percent) for p in s.points],
+            "text": [_reported_text(p) for p in s.points],
+            "hovertemplate": "%{x}: %{text}<extra>%{fullData.name}</extra>",
             # The same colour as this source's line on the dashboards.
             "line": {"color": series_colour(reported_key(s.source))},
             "marker": {"color": series_colour(reported_key(s.source))},
         }
         for s in series
     ]
-    if measured:
+    measured = [(year, row) for year, row in measured if row.children]
+    if any(row.children >= min_n for _year, row in measured):
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
                 "name": _("Terukur (data pengukuran di aplikasi)"),
-                "x": [year for year, _value in measured],
-                "y": [round(value, 2) for _year, value in measured],
+                "x": [year for year, _row in measured],
+                "y": [
+                    round(row.percent, 2) if row.children >= min_n else None
+                    for _year, row in measured
+                ],
+                "text": [_measured_text(row, min_n) for _year, row in measured],
+                "hovertemplate": "%{x}: %{text}<extra>%{fullData.name}</extra>",
                 "line": {"color": series_colour("stunting_measured"), "dash": "dot"},
                 "marker": {"color": series_colour("stunting_measured")},
             }

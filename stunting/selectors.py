@@ -152,6 +152,34 @@ def regions_with_measurements() -> list[str]:
     return stunting_regions(level=RegionLevel.KABKOTA)
 
 
+# Why each source's figure differs from the others and from the measured one.
+SOURCE_EXPLANATIONS = {
+    PrevalenceSource.SSGI: _(
+        "Survei rumah tangga Kementerian Kesehatan: sampel balita yang dipilih acak "
+        "di setiap kabupaten/kota, dengan desain dan pembobotan sendiri, diukur oleh "
+        "petugas survei. Angkanya perkiraan untuk semua balita wilayah itu, dengan "
+        "galat sampel."
+    ),
+    PrevalenceSource.SKI: _(
+        "Survei Kesehatan Indonesia (pengganti SSGI pada 2023): sampel rumah tangga "
+        "dengan desain dan pembobotan sendiri, diukur oleh petugas survei."
+    ),
+    PrevalenceSource.EPPGBM: _(
+        "Pencatatan administratif: balita yang ditimbang dan diukur di posyandu dan "
+        "dicatat kader di e-PPGBM; hanya anak yang datang, dengan alat dan cara ukur "
+        "yang beragam. Biasanya jauh di bawah angka survei."
+    ),
+    PrevalenceSource.DINKES: _(
+        "Angka yang diumumkan Dinas Kesehatan: lihat rujukannya untuk tahu apakah "
+        "berasal dari survei atau dari pencatatan posyandu."
+    ),
+    PrevalenceSource.OTHER: _(
+        "Sumber lain atau tidak disebut: lihat rujukannya; tidak digabung dengan "
+        "seri lain."
+    ),
+}
+
+
 @dataclass
 class ReportedSeries:
     """One source's published figures for a region, by year; never mixed with another."""
@@ -159,6 +187,10 @@ class ReportedSeries:
     source: str
     label: str
     points: list[ReportedPrevalence] = field(default_factory=list)
+
+    @property
+    def explanation(self) -> str:
+        return SOURCE_EXPLANATIONS.get(self.source, "")
 
 
 def reported_prevalence_series(*, region: Region) -> list[ReportedSeries]:

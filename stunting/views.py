@@ -95,12 +95,7 @@ def prevalence_region(request, code):
     series = reported_prevalence_series(region=region)
     # The dashboards' small-number rule: a rate over too few children is not drawn.
     min_n = settings.DASHBOARD_MIN_DENOMINATOR["prevalence"]
-    figure = charts.prevalence_figure(
-        series=series,
-        measured=[
-            (year, row.percent) for year, row in by_year if row.children >= min_n
-        ],
-    )
+    figure = charts.prevalence_figure(series=series, measured=by_year, min_n=min_n)
     return render(
         request,
         "stunting/prevalence_region.html",

@@ -349,6 +349,8 @@ CYCLE_OF = {
 # the rows and personal data behind them stay in the read scope above.
 READ_AGGREGATE = {**READ, "plkb": (200, 200, 200, 404)}
 READ_AGGREGATE_KABKOTA = {**READ_KABKOTA, "plkb": (200, 404)}
+# Figures over time of a Kampung KB: the read scope, a PLKB only their own desa.
+READ_OWN_FIGURES = {**READ, "plkb": (200, 404, 404, 404)}
 # A Kampung KB profile: the read scope, and an evaluator's assigned Kampung KB
 # (read-only; see READ_PARTICIPANT).
 READ_PROFILE = {**READ, "evaluator": (200, 200, 404, 404)}
@@ -814,6 +816,22 @@ RESOURCES = {
         launch_page(302),
         data=_launch_page_data,
         state=_field(LaunchEvent, "launch", "place"),
+    ),
+    # Before/after a launch: a PLKB reads only their own desa's (and a launch
+    # holding it); an evaluator none.
+    "launch_kampung_get": Resource(
+        False,
+        "get",
+        _pk_url("launch-kampung", "kampung"),
+        KAMPUNG_TARGETS,
+        READ_OWN_FIGURES,
+    ),
+    "launch_batch_get": Resource(
+        False,
+        "get",
+        _pk_url("launch-batch", "launch"),
+        LAUNCH_TARGETS,
+        {**LAUNCH_READ, "plkb": (200, 404, 404, 404, 404)},
     ),
     "target_list_get": Resource(
         False, "get", _fixed_url("target-list"), NO_TARGET, EVERYONE

@@ -11,6 +11,7 @@ from kampungkb.access import (
     aggregate_scope,
     can,
     code_within,
+    figures_readable,
     readable_kampungs,
     region_within,
     require,
@@ -186,6 +187,7 @@ def kampung_detail(request, pk):
             "dashboard_readable": code_within(
                 kampung.region_id, aggregate_scope(request.user)
             ),
+            "launch_readable": figures_readable(request.user, kampung.region_id),
         },
     )
 
@@ -510,6 +512,9 @@ def launch_list(request):
     page = _page(request, launches)
     for launch in page:
         launch.editable = can(request.user, "launch.change", launch.organizer)
+        launch.figures_readable = any(
+            figures_readable(request.user, k.region_id) for k in launch.kampungs.all()
+        )
     return render(
         request,
         "villages/launch_list.html",
