@@ -12,11 +12,15 @@ from stunting.models import ImportBatch, ImportStatus
 from villages.models import ClassificationProposal, Region, RegionLevel
 from villages.selectors import proposals_of, proposals_pending
 
+from .models import AlertStatus
+from .selectors import ALERT_BADGE_CAP, alert_list_for, alert_open_count
+
 # Decisions on a PLKB's proposals stay on their home this long; imports with
 # problems stay on the uploader's.
 RECENT_DAYS = 60
 # The most pending proposals a staff home lists (the rest: the proposal page).
 PROPOSALS_SHOWN = 10
+ALERTS_SHOWN = 10
 
 
 def _recent_since(today: datetime.date) -> datetime.datetime:
@@ -86,14 +90,20 @@ class StaffWorklist:
     proposals: list
     proposal_total: int
     imports: list
+    alerts: list
+    # Open alerts in the region, up to ALERT_BADGE_CAP + 1 (the badge's count).
+    alert_count: int
+
+    alert_cap = ALERT_BADGE_CAP
 
     @property
     def empty(self) -> bool:
-        return not (self.proposal_total or self.imports)
+        return not (self.proposal_total or self.imports or self.alerts)
 
 
 def staff_worklist(*, user, today: datetime.date) -> StaffWorklist:
-    """Pending proposals of the staff member's region and their imports with problems."""
+    """Pending proposals and open alerts of the staff member's region, and their
+    imports with problems."""
     pending = proposals_pending(
         queryset=scoped(ClassificationProposal.objects, user, write=True)
     )
@@ -109,4 +119,6 @@ def staff_worklist(*, user, today: datetime.date) -> StaffWorklist:
         proposals=shown[:PROPOSALS_SHOWN],
         proposal_total=len(shown) if len(shown) <= PROPOSALS_SHOWN else pending.count(),
         imports=list(imports.order_by("-created_at")[:10]),
+        alerts=list(alert_list_for(user=user, status=AlertStatus.OPEN)[:ALERTS_SHOWN]),
+        alert_count=alert_open_count(user=user),
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from dashboards.models import Alert, AlertKind, AlertStatus
 from kampungkb.models import Role, User
 from stunting import services as stunting_services
 from stunting import worklists
@@ -308,6 +309,16 @@ def test_staff_home_lists_pending_proposals_and_failed_imports(client, kota_peka
         file_sha256="1" * 64,
         status=ImportStatus.DONE,
     )
+    rise = Alert.objects.create(
+        kind=AlertKind.STUNTING_RISE, region_id=JENGGOT, key="rise:test", values={}
+    )
+    Alert.objects.create(
+        kind=AlertKind.STUNTING_RISE,
+        region_id=MEDONO,
+        key="rise:closed",
+        values={},
+        status=AlertStatus.CLOSED,
+    )
     other_staff = User.objects.create_user("staf.kab", role=Role.STAF)
     other_staff.regions.set(Region.objects.filter(code="33.26"))
 
@@ -318,9 +329,14 @@ def test_staff_home_lists_pending_proposals_and_failed_imports(client, kota_peka
     assert "eppgbm-oktober.xlsx" in html
     assert f'href="/stunting/impor/{rejected.pk}/"' in html
     assert "rapi.xlsx" not in html
+    # Open alerts only: the closed one is done with.
+    assert "1 peringatan dini terbuka" in html
+    assert f'href="/peringatan/{rise.pk}/"' in html
 
     # Another kab/kota's staff has nothing of Kota Pekalongan's to decide.
     client.force_login(other_staff)
     html = client.get("/").content.decode()
+    assert "Perlu ditangani" in html
     assert f'href="/usulan/{proposal.pk}/"' not in html
     assert "eppgbm-oktober.xlsx" not in html
+    assert f'href="/peringatan/{rise.pk}/"' not in html
