@@ -19,7 +19,7 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from dashboards.models import RefreshRun
+from dashboards.models import Alert, AlertKind, RefreshRun
 from dashboards.refresh import all_years, snapshot_refresh
 from dashboards.services import refresh_run_open
 from evaluations.demo import evaluation_demo_load, evaluation_demo_scores
@@ -30,7 +30,13 @@ from stunting.demo import stunting_demo_load
 from stunting.models import Child, ImportBatch
 from stunting.services import audit_save
 from villages.demo import demo_load
-from villages.models import ClassificationLevel, KampungKB, Region
+from villages.models import (
+    BoundaryFormat,
+    BoundaryUpload,
+    ClassificationLevel,
+    KampungKB,
+    Region,
+)
 from villages.services import proposal_create
 
 from .every_page import (
@@ -100,14 +106,34 @@ def demo():
     ImportBatch.objects.create(
         uploaded_by=users["staf"], file_name="ukur.csv", file_sha256="0" * 64
     )
+    # An early warning about that child, as the refresh raises them.
+    Alert.objects.create(
+        kind=AlertKind.NEWLY_STUNTED,
+        region_id="33.75.04.1004",
+        child=stunted,
+        on=datetime.date(2024, 8, 1),
+        values={
+            "haz": -2.3,
+            "on": "2024-08-01",
+            "previous_haz": -1.8,
+            "previous_on": "2024-02-01",
+        },
+        key=f"new:{stunted.pk}:2024-08-01",
+    )
+    BoundaryUpload.objects.create(
+        file_name="batas-desa.geojson",
+        file_format=BoundaryFormat.GEOJSON,
+        uploaded_by=users["staf"],
+    )
     return users
 
 
 def _unlinked_paths():
     """Pages no link of the admin's leads to, with the object they show.
 
-    A refresh's and an import's progress are opened right after asking for them;
-    a cycle's participants and scores only in the cycle's state that has them.
+    A refresh's, an import's and a boundary upload's reports are opened right
+    after asking for them; a cycle's participants and scores only in the cycle's
+    state that has them.
     """
     cycle = Cycle.objects.get()
     participant = cycle.participants.first()
@@ -116,6 +142,9 @@ def _unlinked_paths():
             "dashboard-refresh-detail", args=[RefreshRun.objects.latest("pk").pk]
         ),
         "import-detail": reverse("import-detail", args=[ImportBatch.objects.get().pk]),
+        "boundary-upload-detail": reverse(
+            "boundary-upload-detail", args=[BoundaryUpload.objects.get().pk]
+        ),
         "evaluation-participants": reverse("evaluation-participants", args=[cycle.pk]),
         "evaluation-score": reverse(
             "evaluation-score", args=[cycle.pk, participant.pk]
