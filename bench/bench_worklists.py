@@ -43,10 +43,7 @@ def main():
 
     today = datetime.date.fromisoformat(args.today)
     largest = (
-        Child.objects.values("region_id")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .first()
+        Child.objects.values("region_id").annotate(n=Count("id")).order_by("-n").first()
     )
     desa = Region.objects.get(pk=largest["region_id"])
     eight = list(
