@@ -321,6 +321,10 @@ TABLE = {
     "api:docs": {},
     "set_language": POST_ONLY,
     "healthz": {},
+    # The field app: a PLKB's shell (others: 403), its worker and manifest.
+    "field-app": {},
+    "field-sw": {},
+    "field-manifest": {},
     "login": {},
     "logout": LEAVES,
 }
