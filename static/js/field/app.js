@@ -367,7 +367,8 @@
       if (bundle) await idb.put("bundle", bundle, "current");
       const box = document.getElementById("sync-message");
       const notices = Array.from(box.querySelectorAll(".z-differs"));
-      say([fmt(T.sent, { n: saved })]);
+      box.replaceChildren();
+      if (saved) say([fmt(T.sent, { n: saved })]);
       notices.forEach(function (n) { box.append(n); });
       if (attention) sayMore([el("a", { href: "#antrean", text: T.attention })], "error");
       if (saved) await loadBundle();
@@ -836,12 +837,12 @@
         body.push(el("p", { className: "message error", text: entry.conflict.message }));
         body.push(conflictTable(entry.conflict));
         body.push(el("div", { className: "actions" }, [
-          el("button", { type: "button", className: "secondary", text: T.use_server, onclick: async function () {
+          el("button", { type: "button", className: "button secondary", text: T.use_server, onclick: async function () {
             await dropEntry(entry.id);
             showStatus();
             render();
           } }),
-          el("button", { type: "button", text: T.use_mine, onclick: async function () {
+          el("button", { type: "button", className: "button", text: T.use_mine, onclick: async function () {
             entry.resolve = "overwrite";
             entry.status = "waiting";
             entry.conflict = null;
