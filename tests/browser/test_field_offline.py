@@ -19,7 +19,7 @@ from field.models import SyncedEntry
 from dashboards.models import Snapshot
 from kampungkb.models import Role
 from kampungkb.services import user_create
-from stunting.models import BeneficiaryCategory, DashatSession, Measurement
+from stunting.models import BeneficiaryCategory, Child, DashatSession, Measurement
 from stunting.services import (
     beneficiary_enrol,
     child_register,
@@ -414,4 +414,32 @@ def test_a_lapsed_session_keeps_the_queue_until_the_officer_signs_in_again(
     page.wait_for_url("**/lapangan/")
     _queue(page, 0)
     assert Measurement.objects.get().child == field["children"]["Ani Lestari"]
+    context.close()
+
+
+def test_a_child_registered_offline_is_measured_before_it_is_sent(
+    chromium, live_server, field
+):
+    context, page = _phone(chromium, live_server)
+    _open_app(page)
+    born = timezone.localdate() - datetime.timedelta(days=200)
+
+    _offline(context)
+    page.goto("/lapangan/#desa/" + JENGGOT)
+    page.get_by_role("link", name="Tambah anak").click()
+    page.fill("#f-name", "Dimas Saputra")
+    page.get_by_label("Laki-laki").check()
+    page.fill("#f-birth_date", born.isoformat())
+    page.get_by_role("button", name="Simpan di ponsel").click()
+    row = page.locator("li.child-row", has_text="Dimas Saputra")
+    assert "belum dikirim" in row.inner_text()
+    _measure(page, "Dimas Saputra", "7.5", "66.0")
+    _queue(page, 2)
+    assert_fits_the_screen(page)
+
+    _online(context)
+    _queue(page, 0)
+    child = Child.objects.get(name="Dimas Saputra")
+    assert (child.region_id, child.sex, child.birth_date) == (JENGGOT, "L", born)
+    assert child.measurements.get().weight_kg == Decimal("7.50")
     context.close()
