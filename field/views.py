@@ -122,7 +122,7 @@ def _texts():
         ),
         "saved_local": _("Disimpan di ponsel; dikirim saat ada sinyal."),
         "my_desa": _("Desa saya"),
-        "children": _("Anak"),
+        "children": _("Daftar anak"),
         "child_count": _("%(n)s anak"),
         "no_children": _("Belum ada anak tercatat di desa ini."),
         "add_child": _("Tambah anak"),
