@@ -16,6 +16,11 @@
  * throws (growth.score raises). Codes for sex and measured are the server's too
  * (L/P, m/f, male/female, 1/2; lying/standing, 0/1/2). z-scores are unrounded.
  * Plain ES5 and no modules: loaded by <script src>, under a CSP without eval.
+ *
+ * The one difference: the server raises to fractional powers with numpy (SIMD
+ * where the CPU has it), this with Math.pow; they may differ in the last bits,
+ * so z-scores by ~1e-14, and a z within that of a class bound or an implausible
+ * limit may be classed otherwise (so may the server's own on another CPU).
  */
 (function (global) {
   "use strict";
