@@ -320,6 +320,8 @@ TABLE = {
     "api:schema": {},
     "api:docs": {},
     "set_language": POST_ONLY,
+    "field-who": "skipped: PLKB only (these users get 403); built once per "
+    "language and process, then a copy of the same bytes",
     "healthz": {},
     "login": {},
     "logout": LEAVES,

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "stunting",
     "evaluations",
     "dashboards",
+    "field",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("villages.urls")),
     path("stunting/", include("stunting.urls")),
     path("evaluasi/", include("evaluations.urls")),
+    path("lapangan/", include("field.urls")),
     path("akun/", include("kampungkb.account_urls")),
     path("api/", include("kampungkb.api_urls")),
     # The search boxes of forms whose choices are too many for a list.

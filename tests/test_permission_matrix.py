@@ -423,6 +423,8 @@ class Resource:
     data: Callable | None = None  # (ctx, target) -> request body
     state: Callable | None = None  # (ctx, target) -> what a write changes
     prepare: Callable | None = None  # (ctx, target) -> None, before the request
+    # What an anonymous visitor gets, if not the usual (page 302, API 401).
+    anonymous: int | None = None
 
 
 def _boundary_file(code):
@@ -1346,6 +1348,15 @@ RESOURCES = {
         state=_exists(OfficerAssignment, "assignment"),
     ),
     "api_me_get": Resource(True, "get", _fixed_url("api:me"), NO_TARGET, EVERYONE),
+    # The field app (issue 16): the WHO tables the phone scores with, PLKB only.
+    "field_who_get": Resource(
+        False,
+        "get",
+        _fixed_url("field-who"),
+        NO_TARGET,
+        {**{role: (403,) for role in ROLES}, "plkb": (200,)},
+        anonymous=403,
+    ),
     # Evaluations: pages ------------------------------------------------------
     "evaluation_list_get": Resource(
         False, "get", _fixed_url("evaluation-list"), NO_TARGET, EVERYONE
@@ -1553,7 +1564,7 @@ def _rows():
             for target, status in zip(resource.targets, statuses, strict=True):
                 rows.append((role, name, target, resource.method, status))
         # Anonymous: the same for every target.
-        anonymous = 401 if resource.api else NoEffect(302)
+        anonymous = resource.anonymous or (401 if resource.api else NoEffect(302))
         rows.append(("anon", name, resource.targets[0], resource.method, anonymous))
     return rows
 
@@ -1834,7 +1845,10 @@ def test_permission_matrix(
     response = _send(clients, matrix, role, spec, target)
 
     assert response.status_code == expected, response.content[:500]
-    if role == "anon" and spec.api:
+    if role == "anon" and spec.anonymous:
+        # The field app's JSON: a 403 the phone reads, never the sign-in page.
+        assert response.json()["signed_out"] is True
+    elif role == "anon" and spec.api:
         assert response["WWW-Authenticate"] == "Token"
     elif role == "anon":
         assert response["Location"].startswith(reverse("login") + "?next=")
