@@ -33,6 +33,8 @@ class SyncedEntry(models.Model):
     answer = models.JSONField(_("jawaban"))
     object_type = models.CharField(_("jenis data"), max_length=16)
     object_id = models.PositiveBigIntegerField(_("id data"))
+    # The z-scores the phone showed for a measurement, kept beside the server's.
+    phone_z = models.JSONField(_("z-score di ponsel"), null=True, blank=True)
     created_at = models.DateTimeField(_("disinkronkan"), auto_now_add=True)
 
     class Meta:

@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                 ('answer', models.JSONField(verbose_name='jawaban')),
                 ('object_type', models.CharField(max_length=16, verbose_name='jenis data')),
                 ('object_id', models.PositiveBigIntegerField(verbose_name='id data')),
+                ('phone_z', models.JSONField(blank=True, null=True, verbose_name='z-score di ponsel')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='disinkronkan')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='pengguna')),
             ],
