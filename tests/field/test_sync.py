@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from field.models import SyncedEntry
 from kampungkb import events
@@ -379,3 +381,75 @@ def test_today_is_accepted(phone, world):
         world["child"], measured_on=timezone.localdate().isoformat()
     )
     assert results(send(phone, [entry]))[0]["status"] == "saved"
+
+
+# Text the database can store: NUL and lone surrogates are the 400s tested above.
+TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
+JSON = st.recursive(
+    SCALARS | TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+KINDS = st.sampled_from(["child", "measurement", "dashat_session", "activity", "x"])
+
+
+def _entry_strategy():
+    fields = st.fixed_dictionaries(
+        {"id": st.uuids().map(str), "kind": KINDS},
+        optional={
+            "data": st.dictionaries(
+                st.sampled_from(
+                    [
+                        "measured_on",
+                        "weight_kg",
+                        "height_cm",
+                        "measured",
+                        "oedema",
+                        "region",
+                        "name",
+                        "sex",
+                        "birth_date",
+                        "date",
+                        "menu",
+                        "portions",
+                        "beneficiaries_present",
+                        "held_on",
+                        "title",
+                    ]
+                ),
+                JSON,
+                max_size=6,
+            ),
+            "child": JSON,
+            "child_entry": JSON,
+            "child_sex": JSON,
+            "child_birth_date": JSON,
+            "resolve": JSON,
+            "phone_z": JSON,
+            "dashat": JSON,
+            "kampung": JSON,
+        },
+    )
+    return fields
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(entries=st.lists(_entry_strategy(), max_size=4))
+def test_fuzzed_entries_never_500(phone, entries):
+    response = send(phone, entries)
+    assert response.status_code == 200, response.content[:300]
+    got = response.json()["results"]
+    assert [r["id"] for r in got] == [e["id"] for e in entries]
+    assert all(r["status"] in ("saved", "refused", "conflict") for r in got)

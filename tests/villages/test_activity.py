@@ -65,12 +65,16 @@ def test_page_records_once_and_the_profile_lists_it(client, world):
     again = client.post(url, form)
     assert first.status_code == again.status_code == 302
     assert KampungActivity.objects.count() == 1
-    for day, title in (("2025-10-01", "Rapat Pokja"), ("2025-12-01", "Posyandu")):
+    for day, title, who in (
+        ("2025-10-01", "Rapat Pokja", world["plkb"]),
+        # Entered without a person (the admin site, an import).
+        ("2025-12-01", "Posyandu", None),
+    ):
         activity_record(
             kampung=kampung,
             held_on=datetime.date.fromisoformat(day),
             title=title,
-            recorded_by=world["plkb"],
+            recorded_by=who,
         )
     profile = client.get(reverse("kampung-detail", args=[kampung.pk])).content.decode()
     section = profile.split('id="kegiatan"', 1)[1].split("</section>", 1)[0]
