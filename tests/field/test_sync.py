@@ -453,3 +453,27 @@ def test_fuzzed_entries_never_500(phone, entries):
     got = response.json()["results"]
     assert [r["id"] for r in got] == [e["id"] for e in entries]
     assert all(r["status"] in ("saved", "refused", "conflict") for r in got)
+
+
+def test_a_body_over_the_limit_is_400_json(phone, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    entries = [measurement_entry(world["child"]) for _ in range(20)]
+    response = send(phone, entries)
+    assert response.status_code == 400 and "terlalu besar" in response.json()["detail"]
+    assert not Measurement.objects.exists()
+
+
+def test_a_new_child_outside_the_own_desa_is_refused(phone, world):
+    entry = {
+        "id": new_id(),
+        "kind": "child",
+        "data": {
+            "region": "33.75.01.1002",
+            "name": "Citra",
+            "sex": "P",
+            "birth_date": "2025-01-02",
+        },
+    }
+    [refused] = results(send(phone, [entry]))
+    assert list(refused["errors"]) == ["region"]
+    assert not Child.objects.filter(name="Citra").exists()
