@@ -25,6 +25,9 @@ router.register(
 )
 router.register("proposals", villages.ProposalViewSet, basename="proposal")
 router.register("pokja", villages.PokjaViewSet, basename="pokja")
+router.register(
+    "kampung-activities", villages.ActivityViewSet, basename="kampung-activity"
+)
 router.register("programs", villages.ProgramViewSet, basename="program")
 router.register("launches", villages.LaunchViewSet, basename="launch")
 router.register("targets", villages.TargetViewSet, basename="target")

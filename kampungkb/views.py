@@ -184,7 +184,21 @@ def choice_search(request, kind):
 
 @login_not_required
 def csrf_failure(request, reason=""):
-    """A form refused by the CSRF check: the app's page, with its menu, says what to do."""
+    """A form refused by the CSRF check: the app's page, with its menu, says what to do.
+
+    The field app's sync reads JSON only, so it is answered in JSON.
+    """
+    if request.path_info == reverse("field-sync"):
+        return JsonResponse(
+            {
+                "detail": _(
+                    "Permintaan ditolak (token CSRF tidak cocok); muat ulang "
+                    "aplikasi lalu kirim lagi."
+                ),
+                "csrf": True,
+            },
+            status=403,
+        )
     return render(request, "403_csrf.html", status=403)
 
 

@@ -262,6 +262,27 @@ def table_ranges() -> dict[str, tuple[float, float]]:
     }
 
 
+def tables_for_export() -> dict:
+    """Give the WHO tables as loaded and checked here, as plain lists of floats.
+
+    For the field app's phone, which scores with the same numbers
+    (field/who.py, static/js/field/growth.js): age tables as L, M and S, each
+    [boys by day, girls by day]; length tables with their cm rows too. Python
+    floats written as JSON read back as the same doubles.
+    """
+    t = _tables()
+
+    def lms(table) -> dict:
+        return {key: getattr(table, key).tolist() for key in ("L", "M", "S")}
+
+    return {
+        "lhfa": lms(t.lhfa),
+        "wfa": lms(t.wfa),
+        "wfl": {"cm": t.wfl.cm.tolist(), **lms(t.wfl)},
+        "wfh": {"cm": t.wfh.cm.tolist(), **lms(t.wfh)},
+    }
+
+
 def age_in_days(dob: date, measured_on: date) -> int:
     """Give the age in days: measurement date minus date of birth."""
     if isinstance(dob, datetime):

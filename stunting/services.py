@@ -242,10 +242,9 @@ def measurement_record(
     entered_by=None,
 ) -> Measurement:
     """Record one measurement with its z-scores, classes and plausibility flags."""
-    age_days = (measured_on - child.birth_date).days if measured_on else None
-    measurement = Measurement(
-        child=child,
-        measured_on=measured_on,
+    measurement = Measurement(child=child, measured_on=measured_on)
+    return _measurement_store(
+        measurement,
         weight_kg=weight_kg,
         height_cm=height_cm,
         measured=measured,
@@ -253,8 +252,47 @@ def measurement_record(
         place=place,
         posyandu=posyandu,
         entered_by=entered_by,
-        age_days=age_days if age_days is not None else 0,
     )
+
+
+@transaction.atomic
+def measurement_correct(
+    *,
+    measurement: Measurement,
+    weight_kg,
+    height_cm,
+    measured: str,
+    oedema: bool = False,
+    place: str = "posyandu",
+    posyandu: str = "",
+    entered_by=None,
+) -> Measurement:
+    """Correct a measurement's values; its z-scores are computed again, its history kept."""
+    return _measurement_store(
+        measurement,
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        measured=measured,
+        oedema=oedema,
+        place=place,
+        posyandu=posyandu,
+        entered_by=entered_by,
+    )
+
+
+def _measurement_store(
+    measurement, *, weight_kg, height_cm, measured, oedema, place, posyandu, entered_by
+):
+    child, measured_on = measurement.child, measurement.measured_on
+    age_days = (measured_on - child.birth_date).days if measured_on else None
+    measurement.weight_kg = weight_kg
+    measurement.height_cm = height_cm
+    measurement.measured = measured
+    measurement.oedema = oedema
+    measurement.place = place
+    measurement.posyandu = posyandu
+    measurement.entered_by = entered_by
+    measurement.age_days = age_days if age_days is not None else 0
     measurement.full_clean(exclude=["age_days"])
     scores = score_fields(
         sex=[child.sex],

@@ -36,7 +36,8 @@ Rules (kampungkb/access.py): a row outside the user's read scope does not exist
 (404, or 400 "does not exist" when named in an API body); a readable row outside
 the write scope, or an action the role lacks, is 403; the staff-only pages (launch
 edit, PLKB officers, accounts) check the role before looking the row up.
-Anonymous: pages redirect to /masuk/, the API answers 401.
+Anonymous: pages redirect to /masuk/, the API answers 401, the field app's JSON
+(a PLKB's phone, field/api.py) a JSON 403 saying the session ended.
 
 After the matrix: the API lists return exactly the rows in scope, /api/me/ tells
 each role's scope, and the rules that guard scope next to the permissions (an
@@ -46,6 +47,7 @@ officer's only desa, a launch's Kampung KB outside the editor's scope).
 import datetime
 import io
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -82,6 +84,7 @@ from villages.models import (
     ClassificationProposal,
     FieldOfficer,
     FormationTarget,
+    KampungActivity,
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
@@ -173,6 +176,25 @@ def field_write(ok):
         "pimpinan": (403, 403, 403, 404),
         "evaluator": (404, 404, 404, 404),
     }
+
+
+# The field app's JSON (field/api.py): a PLKB only, anyone else 403. A sync answers
+# 200 with one result per entry; outside the PLKB's desa that result is "refused"
+# (not found) and nothing changes.
+FIELD_BUNDLE = {
+    "admin": (403,),
+    "staf": (403,),
+    "plkb": (200,),
+    "pimpinan": (403,),
+    "evaluator": (403,),
+}
+FIELD_SYNC = {
+    "admin": (403, 403, 403, 403),
+    "staf": (403, 403, 403, 403),
+    "plkb": (200, NoEffect(200), NoEffect(200), NoEffect(200)),
+    "pimpinan": (403, 403, 403, 403),
+    "evaluator": (403, 403, 403, 403),
+}
 
 
 def staff_write(ok):
@@ -425,6 +447,9 @@ class Resource:
     prepare: Callable | None = None  # (ctx, target) -> None, before the request
     # What a signed-out visitor gets, when not the sign-in page (401 in the API).
     anonymous: int | None = None
+    # A JSON endpoint of the pages' session (the field app): JSON in, and a
+    # signed-out visitor gets a JSON 403, never the sign-in redirect.
+    session_json: bool = False
 
 
 def _boundary_file(code):
@@ -638,6 +663,50 @@ RESOURCES = {
         field_write(302),
         data=_profile_data,
         state=_field(KampungKB, "kampung", "secretariat_address"),
+    ),
+    "activity_page_get": Resource(
+        False,
+        "get",
+        _pk_url("activity-create", "kampung"),
+        KAMPUNG_TARGETS,
+        field_write(200),
+    ),
+    "activity_page_post": Resource(
+        False,
+        "post",
+        _pk_url("activity-create", "kampung"),
+        KAMPUNG_TARGETS,
+        field_write(302),
+        data=lambda ctx, t: {"held_on": "2025-11-02", "title": "Penyuluhan KB"},
+        state=_count(KampungActivity),
+    ),
+    "field_bundle_get": Resource(
+        False,
+        "get",
+        _fixed_url("field-bundle"),
+        NO_TARGET,
+        FIELD_BUNDLE,
+        session_json=True,
+    ),
+    "field_sync_post": Resource(
+        False,
+        "post",
+        _fixed_url("field-sync"),
+        KAMPUNG_TARGETS,
+        FIELD_SYNC,
+        data=lambda ctx, t: {
+            "device": "matrix",
+            "entries": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "kind": "activity",
+                    "kampung": ctx.kampung[t],
+                    "data": {"held_on": "2025-11-02", "title": "Penyuluhan KB"},
+                }
+            ],
+        },
+        state=_count(KampungActivity),
+        session_json=True,
     ),
     "pokja_page_get": Resource(
         False,
@@ -1183,6 +1252,26 @@ RESOURCES = {
         data=lambda ctx, t: {"decision_note": "Belum lengkap."},
         state=_field(ClassificationProposal, "proposal", "status"),
     ),
+    "api_activity_get": Resource(
+        True,
+        "get",
+        _pk_url("api:kampung-activity-detail", "activity"),
+        KAMPUNG_TARGETS,
+        READ,
+    ),
+    "api_activity_create_post": Resource(
+        True,
+        "post",
+        _fixed_url("api:kampung-activity-list"),
+        KAMPUNG_TARGETS,
+        field_create(201),
+        data=lambda ctx, t: {
+            "kampung": ctx.kampung[t],
+            "held_on": "2025-11-02",
+            "title": "Rapat Pokja",
+        },
+        state=_count(KampungActivity),
+    ),
     "api_pokja_get": Resource(
         True, "get", _pk_url("api:pokja-detail", "pokja"), KAMPUNG_TARGETS, READ
     ),
@@ -1363,6 +1452,15 @@ RESOURCES = {
     ),
     "field_manifest_get": Resource(
         False, "get", _fixed_url("field-manifest"), NO_TARGET, EVERYONE, anonymous=200
+    ),
+    # The field app (issue 16): the WHO tables the phone scores with, PLKB only.
+    "field_who_get": Resource(
+        False,
+        "get",
+        _fixed_url("field-who"),
+        NO_TARGET,
+        {**{role: (403,) for role in ROLES}, "plkb": (200,)},
+        session_json=True,
     ),
     # Evaluations: pages ------------------------------------------------------
     "evaluation_list_get": Resource(
@@ -1571,7 +1669,13 @@ def _rows():
             for target, status in zip(resource.targets, statuses, strict=True):
                 rows.append((role, name, target, resource.method, status))
         # Anonymous: the same for every target.
-        anonymous = resource.anonymous or (401 if resource.api else NoEffect(302))
+        anonymous = resource.anonymous or (
+            NoEffect(403)
+            if resource.session_json
+            else 401
+            if resource.api
+            else NoEffect(302)
+        )
         rows.append(("anon", name, resource.targets[0], resource.method, anonymous))
     return rows
 
@@ -1640,6 +1744,7 @@ def _build():
         classification={},
         proposal={},
         pokja={},
+        activity={},
         program={},
         assignment={},
         launch={},
@@ -1679,6 +1784,9 @@ def _build():
         ).pk
         ctx.pokja[target] = PokjaMember.objects.create(
             kampung=kampung, role=PokjaRole.KETUA, name=f"Ketua {target}"
+        ).pk
+        ctx.activity[target] = KampungActivity.objects.create(
+            kampung=kampung, held_on=FORMED_ON, title=f"Rapat {target}"
         ).pk
         ctx.program[target] = ProgramIntegration.objects.create(
             kampung=kampung, program=Program.BPJS, agency="BPJS Kesehatan"
@@ -1830,6 +1938,8 @@ def _send(clients, ctx, role, resource, target):
     client.cookies.clear()
     if role != "anon":
         client.force_login(User.objects.get(pk=ctx.users[role]))
+    if resource.method == "post" and resource.session_json:
+        return client.post(url, json.dumps(data), content_type="application/json")
     if resource.method == "post":
         return client.post(url, data)
     return client.get(url)
@@ -1852,7 +1962,9 @@ def test_permission_matrix(
     response = _send(clients, matrix, role, spec, target)
 
     assert response.status_code == expected, response.content[:500]
-    if role == "anon" and spec.api:
+    if role == "anon" and spec.session_json:
+        assert response.json()["signed_out"] is True
+    elif role == "anon" and spec.api:
         assert response["WWW-Authenticate"] == "Token"
     elif role == "anon" and expected == 302:
         assert response["Location"].startswith(reverse("login") + "?next=")
@@ -1924,6 +2036,10 @@ LISTS = {
         lambda ctx, role: {ctx.proposal[t] for t in IN_SCOPE[role]},
     ),
     "/api/pokja/": ("id", lambda ctx, role: {ctx.pokja[t] for t in IN_SCOPE[role]}),
+    "/api/kampung-activities/": (
+        "id",
+        lambda ctx, role: {ctx.activity[t] for t in IN_SCOPE[role]},
+    ),
     "/api/programs/": (
         "id",
         lambda ctx, role: {ctx.program[t] for t in IN_SCOPE[role]},

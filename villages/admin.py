@@ -8,6 +8,7 @@ from .models import (
     ClassificationLevel,
     FieldOfficer,
     FormationTarget,
+    KampungActivity,
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
@@ -209,6 +210,16 @@ class ProgramIntegrationAdmin(admin.ModelAdmin):
     list_filter = ["program", KampungKabKotaFilter]
     search_fields = ["kampung__name", "kampung__region__code", "agency"]
     autocomplete_fields = ["kampung"]
+
+
+@admin.register(KampungActivity)
+class KampungActivityAdmin(admin.ModelAdmin):
+    list_display = ["kampung", "held_on", "title", "participants", "recorded_by"]
+    list_filter = [KampungKabKotaFilter]
+    search_fields = ["title", "kampung__name", "kampung__region__code"]
+    autocomplete_fields = ["kampung"]
+    list_select_related = ["kampung", "recorded_by"]
+    readonly_fields = ["recorded_by", "created_at"]
 
 
 class AssignmentInline(admin.TabularInline):

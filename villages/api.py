@@ -22,6 +22,7 @@ from .models import (
     ClassificationProposal,
     FieldOfficer,
     FormationTarget,
+    KampungActivity,
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
@@ -31,6 +32,7 @@ from .models import (
 )
 from .register import register_import
 from .services import (
+    activity_record,
     kampung_classify,
     kampung_create,
     kampung_deactivate,
@@ -277,6 +279,23 @@ class KampungPartViewSet(
         self.require_writable(part, self.write_action)
         kampung_part_delete(part=part)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Activities held at each Kampung KB (counselling, meetings), latest first."""
+
+    queryset = KampungActivity.objects.select_related("recorded_by").order_by(
+        "-held_on", "-id"
+    )
+    serializer_class = serializers.ActivitySerializer
+    filterset_class = filters.ActivityFilter
+
+    def create(self, request):
+        require(request.user, "kampung.change")
+        data = _valid(serializers.ActivitySerializer, request)
+        require(request.user, "kampung.change", data["kampung"].region)
+        activity = activity_record(recorded_by=request.user, **data)
+        return Response(self.get_serializer(activity).data, status.HTTP_201_CREATED)
 
 
 class PokjaViewSet(KampungPartViewSet):

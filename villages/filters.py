@@ -13,6 +13,7 @@ from .models import (
     ClassificationProposal,
     FieldOfficer,
     FormationTarget,
+    KampungActivity,
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
@@ -132,6 +133,12 @@ class ProposalFilter(KampungPartFilter):
 
     class Meta:
         model = ClassificationProposal
+        fields = []
+
+
+class ActivityFilter(KampungPartFilter):
+    class Meta:
+        model = KampungActivity
         fields = []
 
 

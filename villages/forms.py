@@ -24,6 +24,7 @@ from .models import (
     ClassificationLevel,
     ClassificationProposal,
     FormationTarget,
+    KampungActivity,
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
@@ -412,3 +413,12 @@ class BoundaryUploadForm(forms.Form):
             attrs={"accept": ".geojson,.json,.zip,.kml,.kmz"}
         ),
     )
+
+
+class ActivityForm(forms.ModelForm):
+    """An activity held at a Kampung KB; the Kampung KB is the page's."""
+
+    class Meta:
+        model = KampungActivity
+        fields = ["held_on", "title", "note", "participants"]
+        widgets = {"held_on": date_input(), "note": forms.Textarea(attrs={"rows": 3})}

@@ -4,6 +4,7 @@ import datetime
 import secrets
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Subquery
@@ -553,6 +554,50 @@ class PokjaMember(models.Model):
     def __str__(self):
         post = self.get_seksi_display() if self.seksi else self.get_role_display()
         return f"{post}: {self.name}"
+
+
+class KampungActivity(models.Model):
+    """A note of something held at a Kampung KB: a counselling session, a meeting."""
+
+    kampung = models.ForeignKey(
+        KampungKB,
+        verbose_name=_("Kampung KB"),
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    held_on = models.DateField(_("tanggal kegiatan"))
+    title = models.CharField(_("kegiatan"), max_length=200)
+    note = models.TextField(_("catatan"), blank=True)
+    participants = models.PositiveIntegerField(
+        _("jumlah peserta"), null=True, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dicatat oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+
+    scope_paths = ("kampung__region",)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kegiatan Kampung KB")
+        verbose_name_plural = pgettext_lazy("plural", "kegiatan Kampung KB")
+        ordering = ["kampung", "-held_on", "-id"]
+        indexes = [models.Index(fields=["kampung", "-held_on", "-id"])]
+
+    def __str__(self):
+        return f"{self.kampung} {self.held_on}"
+
+    def clean(self):
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError(
+                {"held_on": _("Tanggal kegiatan tidak boleh di masa depan.")}
+            )
 
 
 class Program(models.TextChoices):

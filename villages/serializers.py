@@ -16,6 +16,7 @@ from .models import (
     ClassificationProposal,
     FieldOfficer,
     FormationTarget,
+    KampungActivity,
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
@@ -224,6 +225,25 @@ class ProposalDecisionSerializer(serializers.Serializer):
         default="",
         help_text="Required when rejecting.",
     )
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    kampung = ScopedRelatedField(queryset=KampungKB.objects.all())
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = KampungActivity
+        fields = [
+            "id",
+            "kampung",
+            "held_on",
+            "title",
+            "note",
+            "participants",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = ["recorded_by", "created_at"]
 
 
 class PokjaMemberSerializer(serializers.ModelSerializer):

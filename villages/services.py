@@ -23,6 +23,7 @@ from .models import (
     ClassificationProposal,
     FieldOfficer,
     FormationTarget,
+    KampungActivity,
     KampungKB,
     LaunchEvent,
     OfficerAssignment,
@@ -570,3 +571,28 @@ def officer_unassign(*, assignment: OfficerAssignment) -> None:
             % {"officer": officer.name}
         )
     assignment.delete()
+
+
+@transaction.atomic
+def activity_record(
+    *,
+    kampung: KampungKB,
+    held_on,
+    title: str,
+    note: str = "",
+    participants=None,
+    recorded_by=None,
+) -> KampungActivity:
+    """Note an activity held at a Kampung KB, with who recorded it."""
+    activity = KampungActivity(
+        kampung=kampung,
+        held_on=held_on,
+        title=title.strip(),
+        note=note.strip(),
+        participants=participants,
+        recorded_by=recorded_by,
+    )
+    activity.full_clean()
+    activity.save()
+    data_changed(region_codes=[kampung.region_id], since=held_on)
+    return activity

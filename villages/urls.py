@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("kampung/<int:pk>/pokja/", views.pokja_edit, name="pokja-edit"),
     path("kampung/<int:pk>/program/", views.program_edit, name="program-edit"),
+    path(
+        "kampung/<int:pk>/kegiatan/baru/",
+        views.activity_create,
+        name="activity-create",
+    ),
     path("kampung/<int:pk>/usulan/", views.proposal_create, name="proposal-create"),
     path("usulan/", views.proposal_list, name="proposal-list"),
     path("usulan/<int:pk>/", views.proposal_decide, name="proposal-decide"),

@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,6 +34,7 @@ from .choices import (
     target_regions,
 )
 from .forms import (
+    ActivityForm,
     AssignForm,
     BoundaryUploadForm,
     DecisionForm,
@@ -82,7 +85,10 @@ KAMPUNG_ACTIONS = {
     "program": "program.change",
     "propose": "proposal.add",
     "decide": "proposal.decide",
+    "activity": "kampung.change",
 }
+# The latest activities shown on a Kampung KB's page.
+ACTIVITIES_SHOWN = 20
 
 
 def home(request):
@@ -188,6 +194,9 @@ def kampung_detail(request, pk):
                 kampung.region_id, aggregate_scope(request.user)
             ),
             "launch_readable": figures_readable(request.user, kampung.region_id),
+            "activities": list(
+                kampung.activities.select_related("recorded_by")[:ACTIVITIES_SHOWN]
+            ),
         },
     )
 
@@ -413,6 +422,25 @@ def proposal_create(request, pk):
             "current": kampung.current_classification(),
             "pending": kampung.proposals.filter(status=ProposalStatus.PENDING).first(),
         },
+    )
+
+
+@once_only
+def activity_create(request, pk):
+    kampung = _kampung_for(request, pk, "kampung.change")
+    form = ActivityForm(_post(request), initial={"held_on": timezone.localdate()})
+    if form.is_valid():
+        try:
+            services.activity_record(
+                kampung=kampung, recorded_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Kegiatan dicatat."))
+            return redirect(f"{reverse('kampung-detail', args=[kampung.pk])}#kegiatan")
+    return render(
+        request, "villages/activity_form.html", {"kampung": kampung, "form": form}
     )
 
 
