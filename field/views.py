@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from kampungkb.models import Role
 from stunting.dashat_forms import SessionForm
 from stunting.forms import ChildForm, MeasurementForm
+from villages.forms import ActivityForm
 
 # The brand green of static/css/app.css (--brand): the phone's title bar.
 THEME_COLOUR = "#0b6e4f"
@@ -51,6 +52,7 @@ def app(request):
         **MeasurementForm.base_fields,
         **{f"child_{n}": f for n, f in ChildForm.base_fields.items()},
         **{f"session_{n}": f for n, f in SessionForm.base_fields.items()},
+        **{f"activity_{n}": f for n, f in ActivityForm.base_fields.items()},
     }
     labels = {name: field.label for name, field in fields.items()}
     choices = {
@@ -68,7 +70,13 @@ def app(request):
             "scope": reverse("field-app"),
             "login": f"{reverse('login')}?next={reverse('field-app')}",
         },
-        "labels": {**labels, **_activity_labels()},
+        "labels": {
+            **labels,
+            **{n: f.label for n, f in ActivityForm.base_fields.items()},
+            # What a conflict shows beside the values: who entered the server's.
+            "entered_by": _("Dicatat oleh"),
+            "entered_at": _("Dicatat pada"),
+        },
         "choices": {key: dict(values) for key, values in choices.items()},
     }
     return render(
@@ -77,20 +85,10 @@ def app(request):
         {
             "labels": labels,
             "choices": choices,
-            "activity": _activity_labels(),
             "texts": _texts(),
             "config": config,
         },
     )
-
-
-def _activity_labels():
-    return {
-        "held_on": _("Tanggal kegiatan"),
-        "title": _("Judul kegiatan"),
-        "note": _("Catatan kegiatan"),
-        "participants": _("Jumlah peserta"),
-    }
 
 
 def _texts():
