@@ -8,15 +8,16 @@ saved exactly once, with the server's z-scores shown on the phone.
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from field.models import SyncedEntry
 
 from dashboards.models import Snapshot
+from field.models import SyncedEntry
 from kampungkb.models import Role
 from kampungkb.services import user_create
 from stunting.models import BeneficiaryCategory, Child, DashatSession, Measurement
@@ -132,6 +133,8 @@ def _measure(page, child, weight, height):
     assert_fits_the_screen(page)
     _shot(page, "measurement")
     page.get_by_role("button", name="Simpan di ponsel").click()
+    # Kept: the phone goes back to the child's page.
+    page.wait_for_url(re.compile(r"/lapangan/#anak/"))
     page.get_by_text("Disimpan di ponsel; dikirim saat ada sinyal.").wait_for()
     return shown
 
@@ -306,7 +309,7 @@ def test_a_refused_entry_is_corrected_on_the_phone_and_sent_again(
     saved = Measurement.objects.get(child=child)
     assert saved.measured_on == timezone.localdate()
     # Sent again under the id the phone made for it.
-    assert SyncedEntry.objects.get().entry_id == entry_id
+    assert str(SyncedEntry.objects.get().entry_id) == entry_id
     context.close()
 
 
@@ -411,7 +414,7 @@ def test_a_lapsed_session_keeps_the_queue_until_the_officer_signs_in_again(
     page.fill("#id_username", "plkb.jenggot")
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url("**/lapangan/")
+    page.wait_for_url(re.compile(r"/lapangan/$"))
     _queue(page, 0)
     assert Measurement.objects.get().child == field["children"]["Ani Lestari"]
     context.close()

@@ -23,6 +23,7 @@
   let syncing = false;
   let signedOut = false;
   let swReady = false;
+  let loaded = false; // the queue is read from IndexedDB: its count may be told
 
   // --- Small helpers -------------------------------------------------------------
 
@@ -177,6 +178,7 @@
   // --- The status bar ------------------------------------------------------------------
 
   function showStatus() {
+    if (!loaded) return;
     document.getElementById("queue-count").textContent = fmt(T.queue, { n: queue.length });
     const refused = queue.filter(function (e) { return e.status === "refused"; }).length;
     const conflicts = queue.filter(function (e) { return e.status === "conflict"; }).length;
@@ -768,8 +770,11 @@
     return day(entry.data.measured_on || entry.data.date || entry.data.held_on || entry.data.birth_date);
   }
 
-  function shown(value) {
+  function shown(value, key) {
     if (value === null || value === undefined || value === "") return "–";
+    if (key === "measured" && C.choices.measured[value]) return C.choices.measured[value];
+    if (key === "measured_on") return day(value);
+    if (key === "entered_at") return new Date(value).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
     if (value === true) return T.yes;
     if (value === false) return T.no;
     if (typeof value === "number") return Number.isInteger(value) ? String(value) : number(value);
@@ -790,13 +795,15 @@
       return out;
     };
     const server = flat(conflict.server), mine = flat(conflict.mine);
-    const keys = Array.from(new Set(Object.keys(server).concat(Object.keys(mine))));
+    // The server's row id means nothing to the officer.
+    const keys = Array.from(new Set(Object.keys(server).concat(Object.keys(mine))))
+      .filter(function (key) { return key !== "id"; });
     const rows = keys.map(function (key) {
-      const differs = key in server && key in mine && shown(server[key]) !== shown(mine[key]);
+      const differs = key in server && key in mine && shown(server[key], key) !== shown(mine[key], key);
       return el("tr", { className: differs ? "differs" : null }, [
         el("th", { scope: "row", text: C.labels[key] || (INDICATORS.includes(key) ? indicatorName(key) : key) }),
-        el("td", { className: "server-value", text: shown(server[key]) }),
-        el("td", { className: "mine-value", text: shown(mine[key]) }),
+        el("td", { className: "server-value", text: shown(server[key], key) }),
+        el("td", { className: "mine-value", text: shown(mine[key], key) }),
       ]);
     });
     return el("div", { className: "table-wrap" }, [el("table", { className: "data compact conflict" }, [
@@ -895,6 +902,7 @@
     }
     bundle = (await idb.get("bundle", "current")) || null;
     queue = (await idb.all("queue")).sort(function (a, b) { return a.order - b.order; });
+    loaded = true;
     await loadTables();
     showStatus();
     render();
