@@ -29,7 +29,7 @@ from stunting.services import (
 )
 from tests.conftest import wait_until
 from tests.factories import ClassificationFactory, KampungFactory
-from villages.models import Region
+from villages.models import KampungActivity, Region
 from villages.services import region_load
 
 from .conftest import ARTIFACTS, PHONE, assert_fits_the_screen, sign_in
@@ -445,4 +445,63 @@ def test_a_child_registered_offline_is_measured_before_it_is_sent(
     child = Child.objects.get(name="Dimas Saputra")
     assert (child.region_id, child.sex, child.birth_date) == (JENGGOT, "L", born)
     assert child.measurements.get().weight_kg == Decimal("7.50")
+    context.close()
+
+
+def test_a_kampung_kb_activity_noted_offline_arrives_once(chromium, live_server, field):
+    context, page = _phone(chromium, live_server)
+    _open_app(page)
+
+    _offline(context)
+    page.goto("/lapangan/#desa/" + JENGGOT)
+    page.get_by_role("link", name="Catat kegiatan Kampung KB").click()
+    page.fill("#f-title", "Penyuluhan KB")
+    page.fill("#f-note", "Di balai desa, bersama bidan.")
+    page.fill("#f-participants", "30")
+    assert_fits_the_screen(page)
+    page.get_by_role("button", name="Simpan di ponsel").click()
+    _queue(page, 1)
+    assert not KampungActivity.objects.exists()
+
+    _online(context)
+    _queue(page, 0)
+    activity = KampungActivity.objects.get()
+    assert (activity.title, activity.participants) == ("Penyuluhan KB", 30)
+    assert activity.held_on == timezone.localdate()
+    assert activity.recorded_by.username == "plkb.jenggot"
+    context.close()
+
+
+def test_a_server_z_unlike_the_phones_is_pointed_out(chromium, live_server, field):
+    context, page = _phone(chromium, live_server)
+    _open_app(page)
+    _offline(context)
+    _measure(page, "Bima Pratama", "10.0", "80.0")
+    # As a phone with other tables would have scored it: 0.3 above the server.
+    page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("kkb-lapangan-" + document.getElementById("main").dataset.user);
+            open.onsuccess = () => {
+              const store = open.result.transaction("queue", "readwrite").objectStore("queue");
+              const all = store.getAll();
+              all.onsuccess = () => {
+                const entry = all.result[0];
+                entry.phone_z.haz += 0.3;
+                store.put(entry).onsuccess = () => resolve();
+              };
+            };
+        })"""
+    )
+    page.reload()
+    _queue(page, 1)
+
+    _online(context)
+    _queue(page, 0)
+    warning = page.locator(".z-differs")
+    saved = Measurement.objects.get()
+    assert warning.count() == 1
+    assert (
+        f"TB/U: ponsel {_z(saved.haz + 0.3)}, server {_z(saved.haz)}"
+        in warning.inner_text()
+    )
     context.close()
