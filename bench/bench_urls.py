@@ -330,6 +330,10 @@ TABLE = {
     "field-who": "skipped: PLKB only (these users get 403); built once per "
     "language and process, then a copy of the same bytes",
     "healthz": {},
+    # The field app: a PLKB's shell (others: 403), its worker and manifest.
+    "field-app": {},
+    "field-sw": {},
+    "field-manifest": {},
     "login": {},
     "logout": LEAVES,
 }

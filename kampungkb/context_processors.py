@@ -1,4 +1,5 @@
 from .access import can, user_scope
+from .models import Role
 
 # Top-bar links and the action that shows each one.
 NAV_ACTIONS = {
@@ -21,4 +22,6 @@ def nav(request):
     links["stunting"] = read is None or bool(read)
     # Evaluations: read by region, and by evaluators through their assignments.
     links["evaluations"] = links["stunting"] or can(user, "evaluation.score")
+    # The offline field app is the PLKB's alone (field/views.py).
+    links["field"] = user.effective_role == Role.PLKB
     return {"nav": links}

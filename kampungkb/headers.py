@@ -18,6 +18,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         # plotly.js draws its icons and "download as PNG" images from data:/blob:.
         "img-src 'self' data: blob:",
+        # The field app (/lapangan/): its service worker and its manifest.
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -221,3 +221,17 @@ def healthz(request):
         },
         status=200 if healthy else 503,
     )
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out, and have the browser forget what it kept for this site.
+
+    The field app keeps the PLKB's desa, children and unsent entries on the phone
+    (IndexedDB, the service worker's cache); a shared posyandu phone must not
+    hand them to the next person. The header clears them, the worker included.
+    """
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

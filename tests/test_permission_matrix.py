@@ -445,6 +445,8 @@ class Resource:
     data: Callable | None = None  # (ctx, target) -> request body
     state: Callable | None = None  # (ctx, target) -> what a write changes
     prepare: Callable | None = None  # (ctx, target) -> None, before the request
+    # What a signed-out visitor gets, when not the sign-in page (401 in the API).
+    anonymous: int | None = None
     # A JSON endpoint of the pages' session (the field app): JSON in, and a
     # signed-out visitor gets a JSON 403, never the sign-in redirect.
     session_json: bool = False
@@ -1435,6 +1437,22 @@ RESOURCES = {
         state=_exists(OfficerAssignment, "assignment"),
     ),
     "api_me_get": Resource(True, "get", _fixed_url("api:me"), NO_TARGET, EVERYONE),
+    # The field app (issue 16): its shell is the PLKB's alone; its service worker
+    # and manifest hold nothing personal (the browser asks for a manifest without
+    # cookies, and for the worker again after sign-out).
+    "field_app_get": Resource(
+        False,
+        "get",
+        _fixed_url("field-app"),
+        NO_TARGET,
+        {**{role: (403,) for role in ROLES}, "plkb": (200,)},
+    ),
+    "field_sw_get": Resource(
+        False, "get", _fixed_url("field-sw"), NO_TARGET, EVERYONE, anonymous=200
+    ),
+    "field_manifest_get": Resource(
+        False, "get", _fixed_url("field-manifest"), NO_TARGET, EVERYONE, anonymous=200
+    ),
     # The field app (issue 16): the WHO tables the phone scores with, PLKB only.
     "field_who_get": Resource(
         False,
@@ -1651,7 +1669,7 @@ def _rows():
             for target, status in zip(resource.targets, statuses, strict=True):
                 rows.append((role, name, target, resource.method, status))
         # Anonymous: the same for every target.
-        anonymous = (
+        anonymous = resource.anonymous or (
             NoEffect(403)
             if resource.session_json
             else 401
@@ -1948,7 +1966,7 @@ def test_permission_matrix(
         assert response.json()["signed_out"] is True
     elif role == "anon" and spec.api:
         assert response["WWW-Authenticate"] == "Token"
-    elif role == "anon":
+    elif role == "anon" and expected == 302:
         assert response["Location"].startswith(reverse("login") + "?next=")
     if spec.state:
         after = spec.state(matrix, target)

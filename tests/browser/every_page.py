@@ -44,6 +44,9 @@ NOT_PAGES = {
     "dashboard-export-xlsx",
     "register-template",
     "healthz",
+    # The field app's service worker and manifest (its shell is a page).
+    "field-sw",
+    "field-manifest",
 }
 MAX_PAGES = 120  # per role: each pattern once, so the set is bounded by the patterns
 
