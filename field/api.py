@@ -31,7 +31,7 @@ def _refuse(message, status, **extra):
     return JsonResponse({"detail": message, **extra}, status=status)
 
 
-def _plkb_only(method):
+def plkb_json(method):
     """Answer JSON 405/403 unless the request is `method` from a signed-in PLKB."""
 
     def decorate(view):
@@ -59,7 +59,7 @@ def _plkb_only(method):
     return decorate
 
 
-@_plkb_only("GET")
+@plkb_json("GET")
 def bundle(request):
     """What the phone keeps offline: the PLKB's desa, Dashat and children."""
     return JsonResponse(field_bundle(user=request.user))
@@ -121,7 +121,7 @@ def _entries(body) -> tuple[list, str]:
     return checked, device
 
 
-@_plkb_only("POST")
+@plkb_json("POST")
 def sync(request):
     """Save the phone's queue, entry by entry; answer one result per entry, in order."""
     try:

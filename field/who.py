@@ -12,15 +12,13 @@ import json
 from functools import lru_cache
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
-from kampungkb.models import Role
 from stunting import growth
 from stunting.selectors import INDICATOR_NAMES
+
+from .api import plkb_json
 
 
 def _labels() -> dict:
@@ -59,26 +57,9 @@ def _body(language: str) -> bytes:
     ).encode()
 
 
-def _refused(message, *, signed_out=False) -> JsonResponse:
-    body = {"detail": message}
-    if signed_out:
-        body["signed_out"] = True
-    return JsonResponse(body, status=403)
-
-
-# Signed out: a 403 the phone can read, never the sign-in page (which it could
-# not tell from data); so the login-required middleware lets this view through.
-@login_not_required
-@require_GET
+# Signed out, the phone gets a 403 it can read, never the sign-in page.
+@plkb_json("GET")
 def who_tables(request):
     """GET /lapangan/tabel-who.json: for a signed-in PLKB, as the field app is."""
-    user = request.user
-    if not user.is_authenticated:
-        return _refused(
-            _("Masuk dulu untuk memakai aplikasi lapangan."),
-            signed_out=True,
-        )
-    if user.effective_role != Role.PLKB:
-        return _refused(_("Aplikasi lapangan hanya untuk PLKB."))
     language = translation.get_language() or settings.LANGUAGE_CODE
     return HttpResponse(_body(language), content_type="application/json")

@@ -86,7 +86,7 @@ def test_signed_out_gets_a_403_the_phone_can_read_not_the_sign_in_page(client, d
     assert response.status_code == 403
     body = response.json()
     assert body["signed_out"] is True
-    assert body["detail"].startswith("Masuk dulu")
+    assert body["detail"].startswith("Sesi Anda sudah berakhir")
     assert "tables" not in body
 
 
@@ -95,7 +95,7 @@ def test_other_roles_are_refused_as_the_field_app_is(client, db, role):
     client.force_login(User.objects.create_user("someone", role=role))
     response = client.get(URL)
     assert response.status_code == 403
-    assert response.json() == {"detail": "Aplikasi lapangan hanya untuk PLKB."}
+    assert response.json() == {"detail": "Aplikasi lapangan hanya untuk PLKB/PKB."}
 
 
 def test_only_read(client, plkb):
