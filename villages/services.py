@@ -593,6 +593,6 @@ def activity_record(
         recorded_by=recorded_by,
     )
     activity.full_clean()
+    # No indicator reads activity notes, so no dashboard refresh is owed.
     activity.save()
-    data_changed(region_codes=[kampung.region_id], since=held_on)
     return activity
