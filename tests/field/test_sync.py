@@ -224,7 +224,8 @@ def test_dashat_session_and_activity(phone, world, changes):
     note = KampungActivity.objects.get()
     assert second["object"]["id"] == note.pk and note.recorded_by == world["plkb"]
     assert note.participants == 30
-    assert JENGGOT in changes
+    # No indicator reads sessions or activity notes: no dashboard refresh is owed.
+    assert changes == []
     session["data"]["portions"] = -1
     session["id"] = new_id()
     [refused] = results(send(phone, [session]))
@@ -351,6 +352,11 @@ def test_method_not_allowed_is_json(phone):
     assert phone.post("/lapangan/paket/").json()["detail"]
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="A true race needs PostgreSQL; SQLite serialises writes (CI runs "
+    "PostgreSQL).",
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_racing_save_once(world):
     """Two sends of the same entry at once: the second waits on the unique index."""
