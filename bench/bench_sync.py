@@ -90,10 +90,13 @@ def main():
                 lambda c=client: c.get(reverse("field-bundle"))
             )
             size = len(response.content)
+            packed = client.get(reverse("field-bundle"), HTTP_ACCEPT_ENCODING="gzip")
+            assert packed["Content-Encoding"] == "gzip"
             rows.append((ms, queries))
             print(
                 f"bundle, desa with {label} children ({row['n']:,}): "
-                f"{ms:.0f} ms, {queries} queries, {size / 1024:.0f} KiB"
+                f"{ms:.0f} ms, {queries} queries, {size / 1024:.0f} KiB, "
+                f"{len(packed.content) / 1024:.0f} KiB gzipped"
             )
         print(
             f"bundle ratio most/few: time {rows[1][0] / rows[0][0]:.1f}x, "

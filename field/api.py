@@ -15,6 +15,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.gzip import gzip_page
 from rest_framework.exceptions import APIException
 
 from kampungkb.models import Role
@@ -59,7 +60,10 @@ def plkb_json(method):
     return decorate
 
 
+# Compressed: a large desa's bundle is megabytes of repetitive JSON, fetched on a
+# weak signal. It reflects nothing a request sends (no BREACH-style guessing).
 @plkb_json("GET")
+@gzip_page
 def bundle(request):
     """What the phone keeps offline: the PLKB's desa, Dashat and children."""
     return JsonResponse(field_bundle(user=request.user))

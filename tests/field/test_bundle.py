@@ -1,6 +1,8 @@
 """GET /lapangan/paket/: only the PLKB's own desa, in a bounded number of queries."""
 
 import datetime
+import gzip
+import json
 
 import pytest
 
@@ -84,3 +86,14 @@ def test_bundle_queries_do_not_grow_with_children(
     assert len(children) == n + 1
     assert [c["name"] for c in children] == sorted(c["name"] for c in children)
     assert all(len(c["measurements"]) == 2 for c in children if c["name"] != "Ani")
+
+
+def test_bundle_comes_compressed_to_a_phone_that_asks(client, world):
+    client.force_login(world["plkb"])
+    plain = client.get("/lapangan/paket/")
+    packed = client.get("/lapangan/paket/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    unpacked = json.loads(gzip.decompress(packed.content))
+    assert unpacked["children"] == plain.json()["children"]
