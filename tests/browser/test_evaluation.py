@@ -48,7 +48,7 @@ def kota(settings, tmp_path):
 def _sign_out(page):
     open_menu(page)
     page.locator("form[action='/keluar/'] button").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/masuk/**")
 
 
 def test_staff_run_the_2025_cycle_end_to_end(phone, kota):
