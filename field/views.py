@@ -39,6 +39,15 @@ SHELL_FILES = (
 )
 
 
+# The form each kind of queued entry is checked with, on the server as here.
+ENTRY_FORMS = {
+    "measurement": MeasurementForm,
+    "child": ChildForm,
+    "dashat_session": SessionForm,
+    "activity": ActivityForm,
+}
+
+
 def _require_plkb(user):
     if user.effective_role != Role.PLKB:
         raise PermissionDenied
@@ -48,17 +57,15 @@ def _require_plkb(user):
 def app(request):
     """The shell of the field app, for a PLKB."""
     _require_plkb(request.user)
-    fields = {
-        **MeasurementForm.base_fields,
-        **{f"child_{n}": f for n, f in ChildForm.base_fields.items()},
-        **{f"session_{n}": f for n, f in SessionForm.base_fields.items()},
-        **{f"activity_{n}": f for n, f in ActivityForm.base_fields.items()},
-    }
-    labels = {name: field.label for name, field in fields.items()}
     choices = {
         "measured": MeasurementForm.base_fields["measured"].choices,
         "place": MeasurementForm.base_fields["place"].choices,
         "sex": ChildForm.base_fields["sex"].choices,
+    }
+    # By kind of entry, as the sync's messages name them (field/services.py).
+    labels = {
+        kind: {name: field.label for name, field in form.base_fields.items()}
+        for kind, form in ENTRY_FORMS.items()
     }
     config = {
         "user": request.user.pk,
@@ -70,12 +77,10 @@ def app(request):
             "scope": reverse("field-app"),
             "login": f"{reverse('login')}?next={reverse('field-app')}",
         },
-        "labels": {
-            **labels,
-            **{n: f.label for n, f in ActivityForm.base_fields.items()},
+        "labels": labels
+        | {
             # What a conflict shows beside the values: who entered the server's.
-            "entered_by": _("Dicatat oleh"),
-            "entered_at": _("Dicatat pada"),
+            "common": {"entered_by": _("Dicatat oleh"), "entered_at": _("Dicatat pada")}
         },
         "choices": {key: dict(values) for key, values in choices.items()},
     }

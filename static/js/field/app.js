@@ -543,6 +543,12 @@
     return data;
   }
 
+  // A field's name in the form of its kind of entry; a child's sex and birth date
+  // also appear in a measurement's conflict.
+  function fieldLabel(kind, name) {
+    return (C.labels[kind] || {})[name] || C.labels.common[name] || C.labels.child[name] || name;
+  }
+
   function showErrors(form, errors) {
     form.querySelectorAll(".field").forEach(function (box) {
       box.classList.remove("invalid");
@@ -563,7 +569,7 @@
         box.append(list);
         first = first || box;
       } else {
-        const label = C.labels[name] || (name === "__all__" ? "" : name);
+        const label = name === "__all__" ? "" : fieldLabel(form.dataset.kind, name);
         if (label) list.prepend(el("li", { text: label + ":" }));
         top.append(list);
         top.hidden = false;
@@ -782,7 +788,7 @@
     return String(value);
   }
 
-  function conflictTable(conflict) {
+  function conflictTable(kind, conflict) {
     const flat = function (obj) {
       const out = {};
       Object.entries(obj || {}).forEach(function ([key, value]) {
@@ -801,7 +807,7 @@
     const rows = keys.map(function (key) {
       const differs = key in server && key in mine && shown(server[key], key) !== shown(mine[key], key);
       return el("tr", { className: differs ? "differs" : null }, [
-        el("th", { scope: "row", text: C.labels[key] || (INDICATORS.includes(key) ? indicatorName(key) : key) }),
+        el("th", { scope: "row", text: INDICATORS.includes(key) ? indicatorName(key) : fieldLabel(kind, key) }),
         el("td", { className: "server-value", text: shown(server[key], key) }),
         el("td", { className: "mine-value", text: shown(mine[key], key) }),
       ]);
@@ -825,7 +831,7 @@
         const list = el("ul", { className: "errorlist" });
         Object.entries(entry.errors || {}).forEach(function ([name, messages]) {
           [].concat(messages).forEach(function (m) {
-            const label = name === "__all__" ? "" : (C.labels[name] || name) + ": ";
+            const label = name === "__all__" ? "" : fieldLabel(entry.kind, name) + ": ";
             list.append(el("li", { text: label + (typeof m === "string" ? m : JSON.stringify(m)) }));
           });
         });
@@ -842,7 +848,7 @@
       }
       if (entry.status === "conflict" && entry.conflict) {
         body.push(el("p", { className: "message error", text: entry.conflict.message }));
-        body.push(conflictTable(entry.conflict));
+        body.push(conflictTable(entry.kind, entry.conflict));
         body.push(el("div", { className: "actions" }, [
           el("button", { type: "button", className: "button secondary", text: T.use_server, onclick: async function () {
             await dropEntry(entry.id);
